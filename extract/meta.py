@@ -1,0 +1,33 @@
+"""Title, agency and year from a report's text (page metadata lines when present, else the prose)."""
+from __future__ import annotations
+
+import re
+
+_META_LINE = re.compile(r"^\s*(标题|发布时间|发布日期|成文日期|发布机构|来源|索引号|原文链接|文号)\s*[:：]\s*(.*)$", re.M)
+_TITLE = re.compile(r"([\u4e00-\u9fff()（）]{2,40}?)\s*(\d{4})\s*年(?:度)?\s*政府信息公开(?:工作)?年度报告")
+_AGENCY_SUFFIX = r"(?:人民政府办公室|人民政府|管委会办公室|管委会|委员会|办公厅|办公室|局|厅|委|办|署|院|中心|政府)"
+_PROSE = re.compile(r"(\d{4})\s*年(?:度)?\s*[,，]?\s*(?:我局|我委|我办|我区|我县|我市)?\s*([\u4e00-\u9fff]{2,24}?" + _AGENCY_SUFFIX + ")")
+
+
+def page_metadata(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple((m.group(1), m.group(2).strip()) for m in _META_LINE.finditer(text[:3000]) if m.group(2).strip())
+
+
+def title_agency_year(text: str, meta: dict[str, str]) -> tuple[str | None, str | None, int | None]:
+    title = meta.get("标题")
+    agency, year = None, None
+    head = title or text[:400]
+    m = _TITLE.search(head)
+    if m:
+        title = title or m.group(0)
+        agency, year = m.group(1).strip(), int(m.group(2))
+    if not agency:
+        m = _PROSE.search(text[:3000])
+        if m:
+            agency, year = m.group(2), year or int(m.group(1))
+    if not agency and meta.get("发布机构"):
+        agency = meta["发布机构"]
+    if year is None:
+        m = re.search(r"(20\d\d)\s*年", text[:3000])
+        year = int(m.group(1)) if m else None
+    return title, agency, year

@@ -1,0 +1,31 @@
+"""Format sniffing from content and dispatch to the one reader per format."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from extract.raw import RawDocument
+from extract.sniff import ReadError
+from extract.text import read_text
+
+_BINARY_MAGIC = {
+    b"%PDF": "PDF",
+    b"PK\x03\x04": "ZIP/DOCX",
+    b"\xd0\xcf\x11\xe0": "DOC (OLE)",
+    b"\x89PNG": "PNG image",
+    b"\xff\xd8\xff": "JPEG image",
+}
+
+
+def sniff(data: bytes) -> str:
+    head = data[:8]
+    for magic, name in _BINARY_MAGIC.items():
+        if head.startswith(magic):
+            return name
+    return "text"
+
+
+def read_document(path: Path, data: bytes) -> RawDocument:
+    kind = sniff(data)
+    if kind != "text":
+        raise ReadError(f"{path}: {kind} input is not supported by this version of ogi (text reports only)")
+    return read_text(path, data)

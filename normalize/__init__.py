@@ -1,0 +1,1 @@
+"""Normalisation: text, templates, reconstruction and reconciliation."""

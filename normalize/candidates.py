@@ -1,0 +1,191 @@
+"""Candidates for one template row: every way the source's tokens can fill the row's cells.
+
+- `read`: positions known -> one candidate.
+- `ordered`: k values in order, empty cells dropped -> each increasing placement of the k values into the
+  row's n cells (C(n, k) of them).
+- `glued`: one digit run holds all n numbers -> each split into n numbers (no leading zeros; a space is a
+  boundary; signs only in signed columns, decimals only in money columns).
+
+Row-local identities (a row's total, a t4 group's total) come first: only the candidates that violate the
+fewest of them are kept. A total printed beside its own components is rarely wrong in published reports,
+while column sums across many rows are where their errors concentrate, so the objective is lexicographic:
+fewest row-local violations, then (in the solver) fewest table-wide violations. Enumeration is bounded;
+a row whose enumeration hit the bound is marked `truncated` and never yields a certain cell.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import combinations
+
+from normalize import prior
+from normalize.observe import RowObs
+from normalize.templates import Identity, TableTemplate
+
+MAX_CANDIDATES = 20_000
+
+
+@dataclass(frozen=True)
+class Candidate:
+    values: tuple[int | float | None, ...]  # None: the cell is empty in this candidate
+    sources: tuple[int | None, ...]  # index of the token each cell came from (glued: the run token, 0)
+    raws: tuple[str, ...]  # the cell's text in this candidate ("" when empty)
+    units: tuple[str | None, ...]
+    notes: tuple[str | None, ...]
+
+
+@dataclass(frozen=True)
+class RowCandidates:
+    row: RowObs
+    cells: tuple[str, ...]  # full keys table.row.col
+    cols: tuple[str, ...]
+    candidates: tuple[Candidate, ...]
+    weights: tuple[float, ...]
+    truncated: bool = False
+    problem: str | None = None
+
+
+def row_candidates(obs: RowObs, tpl: TableTemplate, local: tuple[Identity, ...]) -> RowCandidates:
+    spec = tpl.row(obs.key)
+    cols = spec.cols
+    cells = tuple(f"{tpl.table}.{obs.key}.{c}" for c in cols)
+    n, toks = len(cols), obs.tokens
+    truncated, problem = False, None
+    if obs.layout == "glued":
+        cands, truncated = _glued(toks[0].cell.text if toks else "", tpl, cols, cells, local)
+    elif len(toks) == n or obs.layout == "read":
+        cands = [_from_tokens(obs, list(range(min(n, len(toks)))) + [None] * max(0, n - len(toks)))]
+    elif len(toks) < n:
+        cands = [_from_tokens(obs, _positions(n, combo)) for combo in combinations(range(n), len(toks))]
+    else:
+        cands, problem = [], f"{len(toks)} values for {n} cells"
+    cands = _keep_best(cands, cells, local)
+    weights = tuple(_weight(c, tpl.table, obs.key, cols, obs.layout) for c in cands)
+    return RowCandidates(obs, cells, cols, tuple(cands), weights, truncated, problem)
+
+
+def _positions(n: int, combo: tuple[int, ...]) -> list[int | None]:
+    pos: list[int | None] = [None] * n
+    for tok_idx, col in enumerate(combo):
+        pos[col] = tok_idx
+    return pos
+
+
+def _from_tokens(obs: RowObs, sources: list[int | None]) -> Candidate:
+    vals, raws, units, notes = [], [], [], []
+    for s in sources:
+        p = obs.tokens[s].parsed if s is not None else None
+        vals.append(None if p is None or p.kind != "value" else p.value)
+        raws.append(p.raw if p is not None else "")
+        units.append(p.unit if p is not None else None)
+        notes.append(p.note if p is not None else None)
+    return Candidate(tuple(vals), tuple(sources), tuple(raws), tuple(units), tuple(notes))
+
+
+def local_cost(values: tuple, cells: tuple[str, ...], local: tuple[Identity, ...]) -> int:
+    idx = {c: i for i, c in enumerate(cells)}
+    return sum(idn.weight for idn in local
+               if abs(sum(coef * (values[idx[c]] or 0) for c, coef in idn.terms)) > 1e-9)
+
+
+def _keep_best(cands: list[Candidate], cells, local) -> list[Candidate]:
+    if not local or not cands:
+        return cands
+    costs = [local_cost(c.values, cells, local) for c in cands]
+    best = min(costs)
+    return [c for c, k in zip(cands, costs) if k == best]
+
+
+def _weight(c: Candidate, table: str, row: str, cols: tuple[str, ...], layout: str) -> float:
+    if layout == "read":
+        return 1.0
+    w = 1.0
+    for col, v in zip(cols, c.values):
+        p = prior.p_nonzero(f"{table}.{row}.{col}")
+        if v:
+            w *= p * (prior.digits_weight(table, col, v) if layout == "glued" else 1.0)
+        else:
+            w *= 1.0 - p
+    return w
+
+
+_UNIT = re.compile(r"(万元|元)\s*$")
+
+
+def _glued(run: str, tpl: TableTemplate, cols: tuple[str, ...], cells, local) -> tuple[list[Candidate], bool]:
+    """Every split of the run into len(cols) numbers, pruned by row-local identities as cells complete."""
+    unit = None
+    m = _UNIT.search(run)
+    if m:
+        unit, run = m.group(1), run[: m.start()]
+    segments = [s for s in run.replace(",", "").split() if s]
+    text = " ".join(segments)
+    specs = [tpl.col(c) for c in cols]
+    idx = {c: i for i, c in enumerate(cells)}
+    checks: dict[int, list[Identity]] = {}
+    for idn in local:
+        checks.setdefault(max(idx[c] for c in idn.cells), []).append(idn)
+    out: list[tuple[list[str], int]] = []
+    truncated = False
+    n = len(cols)
+
+    def numbers_at(pos: int, spec) -> list[str]:
+        if pos >= len(text) or text[pos] == " ":
+            return []
+        m = re.compile(r"[+-]?\d+(?:\.\d+)?" if (spec.signed or spec.money) else r"\d+").match(text, pos)
+        if not m:
+            return []
+        full = m.group(0)
+        out_nums = []
+        sign = full[0] if full[0] in "+-" else ""
+        body = full[len(sign):]
+        if sign and not spec.signed:
+            return []
+        intpart, _, frac = body.partition(".")
+        for end in range(1, len(intpart) + 1):
+            digits = intpart[:end]
+            if len(digits) > 1 and digits[0] == "0":
+                break
+            out_nums.append(sign + digits)
+            if frac and end == len(intpart) and spec.money:
+                out_nums.append(sign + digits + "." + frac)
+        return out_nums
+
+    def dfs(pos: int, col: int, acc: list[str], viol: int, bound: int) -> None:
+        nonlocal truncated
+        if truncated:
+            return
+        if col == n:
+            if pos >= len(text):
+                out.append((list(acc), viol))
+                if len(out) >= MAX_CANDIDATES:
+                    truncated = True
+            return
+        while pos < len(text) and text[pos] == " ":
+            pos += 1
+        for num in numbers_at(pos, specs[col]):
+            acc.append(num)
+            v = viol
+            for idn in checks.get(col, ()):
+                vals = [_num(acc[idx[c]]) for c, _ in idn.terms]
+                if abs(sum(coef * x for (_, coef), x in zip(idn.terms, vals))) > 1e-9:
+                    v += 1
+            if v <= bound:
+                dfs(pos + len(num), col + 1, acc, v, bound)
+            acc.pop()
+
+    for bound in range(0, len(local) + 1):
+        dfs(0, 0, [], 0, bound)
+        if out:
+            break
+    cands = []
+    for nums, _v in out:
+        vals = tuple(_num(x) for x in nums)
+        units = tuple(unit if (i == n - 1 and specs[i].money) else None for i in range(n))
+        raws = tuple(x + (u or "") for x, u in zip(nums, units))
+        cands.append(Candidate(vals, tuple(0 for _ in nums), raws, units, tuple(None for _ in nums)))
+    return cands, truncated
+
+
+def _num(s: str) -> int | float:
+    return float(s) if "." in s else int(s)

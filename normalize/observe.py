@@ -1,0 +1,153 @@
+"""Raw tables -> observations of template rows: which template table and version, which row each raw row is."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
+from normalize.numbers import ParsedCell, parse_cell
+from normalize.templates import TABLES, TableTemplate, detect_version, template
+from normalize.text import label_key
+
+
+@dataclass(frozen=True)
+class Token:
+    parsed: ParsedCell
+    cell: RawCell
+
+
+@dataclass(frozen=True)
+class RowObs:
+    """One template row as the source gives it. layout: read | ordered | glued."""
+
+    key: str
+    tokens: tuple[Token, ...]
+    layout: str
+    table_index: int
+    row_index: int
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class TableObs:
+    table: str
+    version: str
+    rows: tuple[RowObs, ...]
+    extras: tuple[tuple[str, RowObs], ...] = ()  # (slug, row) for rows outside the template
+    other_as_one_row: bool = False  # 2021 t3 that prints （六）其他处理 as one row
+
+
+@dataclass(frozen=True)
+class Observation:
+    tables: tuple[TableObs, ...]
+    problems: tuple[Problem, ...]
+
+
+def match_row(label: str, tpl: TableTemplate, cursor: int) -> tuple[str | None, float]:
+    """Best template row for a label: exact key, then containment, then a fuzzy ratio (lost glyphs)."""
+    k = label_key(label)
+    if not k:
+        return None, 0.0
+    best: tuple[float, int, str | None] = (0.0, 0, None)
+    for idx, row in enumerate(tpl.rows):
+        for key in row.keys:
+            if k == key:
+                score = 1.0
+            elif len(key) >= 2 and key in k:
+                score = 0.85 * len(key) / len(k) + 0.1
+            elif len(k) >= 3 and k in key:
+                score = 0.8 * len(k) / len(key)
+            else:
+                score = SequenceMatcher(None, k, key).ratio() if abs(len(k) - len(key)) <= 3 else 0.0
+                score = score * 0.9 if score >= 0.75 else 0.0
+            rank = (score, 1 if idx >= cursor else 0, row.key)
+            if rank[:2] > best[:2]:
+                best = rank
+    return (best[2], best[0]) if best[0] >= 0.6 else (None, 0.0)
+
+
+def _split(row: RawRow) -> tuple[list[RawCell], list[Token]]:
+    labels, values = [], []
+    for cell in row.cells:
+        parsed = parse_cell(cell.text)
+        if parsed.kind == "text":
+            labels.append(cell)
+        elif labels or values or row.layout != "grid" or cell.text:
+            values.append(Token(parsed, cell))
+    return labels, values
+
+
+def observe(doc: RawDocument) -> Observation:
+    problems: list[Problem] = []
+    by_section: dict[str, list[RawTable]] = {}
+    for t in doc.tables:
+        if t.section in TABLES:
+            by_section.setdefault(t.section, []).append(t)
+    out: list[TableObs] = []
+    t2_version: str | None = None
+    for table in TABLES:
+        raw_tables = by_section.get(table, [])
+        if not raw_tables:
+            continue
+        obs = _observe_table(table, raw_tables, t2_version)
+        if table == "t2":
+            t2_version = obs.version
+        out.append(obs)
+        if not obs.rows:
+            problems.append(Problem("table_without_rows", f"{table}: table found but no row matched the template"))
+    return Observation(tuple(out), tuple(problems))
+
+
+def _observe_table(table: str, raw_tables: list[RawTable], other_version: str | None) -> TableObs:
+    header = " ".join([t.header for t in raw_tables] + [c.text for t in raw_tables for r in t.rows for c in r.cells
+                                                         if parse_cell(c.text).kind == "text"])
+    probe = template(table, "2019")
+    rough: dict[str, int] = {}
+    for t in raw_tables:
+        for r in t.rows:
+            labels, values = _split(r)
+            key = r.label_row or next((match_row(lab.text, probe, 0)[0] for lab in reversed(labels)
+                                       if match_row(lab.text, probe, 0)[0]), None)
+            if key and values:
+                rough.setdefault(key, len(values))
+    version = detect_version(table, header, tuple(rough), rough, fallback=other_version)
+    tpl = template(table, version)
+    rows: dict[str, RowObs] = {}
+    extras: list[tuple[str, RowObs]] = []
+    cursor = 0
+    order = {r.key: i for i, r in enumerate(tpl.rows)}
+    for t in raw_tables:
+        for ri, r in enumerate(t.rows):
+            labels, values = _split(r)
+            if not values and (_is_header(labels, tpl) or not labels):
+                continue
+            key = r.label_row
+            if key is None:
+                for lab in reversed(labels):
+                    key, _score = match_row(lab.text, tpl, cursor)
+                    if key:
+                        break
+            if not values and (key is None or match_row(labels[-1].text, tpl, cursor)[1] < 0.85):
+                continue
+            if key is None and table == "t4" and not labels:
+                key = "cases"
+            if key is None or key in rows:
+                slug = label_key(labels[-1].text) if labels else f"row{ri}"
+                extras.append((slug, _row_obs(key or slug, r, values, t.index, ri)))
+                continue
+            rows[key] = _row_obs(key, r, values, t.index, ri)
+            cursor = order.get(key, cursor)
+    other_one = table == "t3" and version == "2021" and "other" in rows
+    return TableObs(table, version, tuple(rows[k] for k in order if k in rows), tuple(extras), other_one)
+
+
+def _is_header(labels: list[RawCell], tpl: TableTemplate) -> bool:
+    """A row of column headings (自然人 | 商业企业 | … | 总计) or a block caption, not a data row."""
+    last = label_key(labels[-1].text, keep_notes=True) if labels else ""
+    words = {label_key(c.label) for c in tpl.cols} | {label_key(w) for w in tpl.header_words}
+    return last in words or any(w in last for w in map(label_key, tpl.header_words) if len(w) >= 4)
+
+
+def _row_obs(key: str, row: RawRow, values: list[Token], table_index: int, row_index: int) -> RowObs:
+    return RowObs(key, tuple(values), row.layout if row.layout != "grid" else "read", table_index, row_index,
+                  row.line)

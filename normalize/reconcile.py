@@ -1,0 +1,187 @@
+"""Observed tables -> output cells with an honest status, and every identity checked."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from normalize.candidates import RowCandidates, row_candidates
+from normalize.observe import TableObs
+from normalize.solver import RowVar, Solution, solve
+from normalize.templates import DERIVED_SUMS, T3_ORG_COLS, Identity, identities, template
+from ogi.model import At, Cell, Check, Issue
+
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class TableResult:
+    table: str
+    version: str
+    cells: tuple[Cell, ...]
+    checks: tuple[Check, ...]
+    issues: tuple[Issue, ...]
+
+
+def reconcile(obs: TableObs) -> TableResult:
+    tpl = template(obs.table, obs.version)
+    idents = identities(obs.table, "2019" if obs.other_as_one_row else obs.version)
+    issues: list[Issue] = []
+    rcs: list[RowCandidates] = []
+    for row in obs.rows:
+        cells = {f"{obs.table}.{row.key}.{c}" for c in tpl.row(row.key).cols}
+        local = tuple(i for i in idents if set(i.cells) <= cells)
+        rc = row_candidates(row, tpl, local)
+        if rc.problem or not rc.candidates:
+            issues.append(Issue("row_unreadable", "warning",
+                                f"{obs.table} row {row.key}: {rc.problem or 'no reading fits the template'}",
+                                rc.cells))
+            continue
+        rcs.append(rc)
+    sol = solve([RowVar(rc.cells, tuple(c.values for c in rc.candidates), rc.weights) for rc in rcs], idents)
+    if sol.exhausted:
+        issues.append(Issue("reconstruction_too_large", "warning",
+                            f"{obs.table}: too many possible placements to enumerate; cells left ambiguous"))
+    cells: dict[str, Cell] = {}
+    for i, rc in enumerate(rcs):
+        for j, key in enumerate(rc.cells):
+            cells[key] = _cell(rc, i, j, sol)
+        if obs.table == "t3":
+            cells[f"t3.{rc.row.key}.legal_entity_total"] = _derived_entity(rc, i, sol)
+    _impute(cells, idents)
+    if obs.table == "t3" and obs.version == "2021" and not obs.other_as_one_row:
+        for col in (*tpl.cols, None):
+            ck = col.key if col else "legal_entity_total"
+            cells[f"t3.other.{ck}"] = _derived_sum(f"t3.other.{ck}", [f"t3.{r}.{ck}" for r in DERIVED_SUMS["other"]],
+                                                  cells)
+    ordered = _in_template_order(obs, tpl, cells)
+    for slug, row in obs.extras:
+        for k, tok in enumerate(row.tokens):
+            ordered.append(Cell(f"extra.{obs.table}.{slug}.{k + 1}", tok.parsed.value if tok.parsed.kind == "value"
+                                else 0, "read" if tok.parsed.kind == "value" else "blank", tok.parsed.raw,
+                                tok.parsed.unit, note=tok.parsed.note,
+                                at=At(table=row.table_index, row=row.row_index, col=k, line=tok.cell.line)))
+    final = {c.key: c for c in ordered}
+    checks = tuple(_check(idn, final, sol, rcs) for idn in idents)
+    return TableResult(obs.table, obs.version, tuple(ordered), checks, tuple(issues))
+
+
+def _in_template_order(obs: TableObs, tpl, cells: dict[str, Cell]) -> list[Cell]:
+    out: list[Cell] = []
+    for row in tpl.rows:
+        cols = list(row.cols) + (["legal_entity_total"] if obs.table == "t3" else [])
+        for col in cols:
+            key = f"{obs.table}.{row.key}.{col}"
+            if row.key == "other" and obs.other_as_one_row and key in cells:
+                out.append(cells[key])
+            elif key in cells:
+                out.append(cells[key])
+            else:
+                out.append(Cell(key, None, "missing"))
+    return out
+
+
+def _dist(rc: RowCandidates, i: int, sol: Solution, value_of) -> dict:
+    dist: dict = defaultdict(float)
+    for ci, cand in enumerate(rc.candidates):
+        if sol.possible[i][ci]:
+            dist[value_of(cand)] += sol.marginals[i][ci]
+    return dist
+
+
+def _uncertain(rc: RowCandidates, sol: Solution) -> bool:
+    return sol.exhausted or rc.truncated
+
+
+def _cell(rc: RowCandidates, i: int, j: int, sol: Solution) -> Cell:
+    cand = rc.candidates[sol.map_choice[i]]
+    src = cand.sources[j]
+    tok = rc.row.tokens[src] if src is not None and src < len(rc.row.tokens) else None
+    at = At(table=rc.row.table_index, row=rc.row.row_index,
+            col=src if rc.row.layout != "glued" else None,
+            line=tok.cell.line if tok else rc.row.line, page=tok.cell.page if tok else None)
+    value = cand.values[j]
+    base = dict(key=rc.cells[j], raw=cand.raws[j], unit=cand.units[j], note=cand.notes[j], at=at)
+    positions_shown = rc.row.layout == "read" or (rc.row.layout == "ordered" and len(rc.row.tokens) == len(rc.cols))
+    if positions_shown:
+        return Cell(value=0 if value is None else value, status="blank" if value is None else "read", **base)
+    dist = _dist(rc, i, sol, lambda c: c.values[j])
+    if len(dist) == 1 and not _uncertain(rc, sol):
+        return Cell(value=0 if value is None else value, status="blank" if value is None else "inferred", **base)
+    return _ambiguous(base, value, dist)
+
+
+def _ambiguous(base: dict, value, dist: dict) -> Cell:
+    total = sum(dist.values()) or 1.0
+    norm = lambda v: 0 if v is None else v  # noqa: E731
+    merged: dict = defaultdict(float)
+    for v, p in dist.items():
+        merged[norm(v)] += p / total
+    alts = tuple(v for v, _ in sorted(merged.items(), key=lambda kv: (-kv[1], kv[0])) if v != norm(value))
+    conf = min(round(merged.get(norm(value), 0.0), 4), 0.9999)  # never 1.0 while alternatives exist
+    return Cell(value=norm(value), status="ambiguous", confidence=conf,
+                alternatives=alts, **base)
+
+
+def _derived_entity(rc: RowCandidates, i: int, sol: Solution) -> Cell:
+    idx = [rc.cols.index(c) for c in T3_ORG_COLS]
+    value_of = lambda c: sum((c.values[k] or 0) for k in idx)  # noqa: E731
+    value = value_of(rc.candidates[sol.map_choice[i]])
+    base = dict(key=f"t3.{rc.row.key}.legal_entity_total", raw="",
+                at=At(table=rc.row.table_index, row=rc.row.row_index, line=rc.row.line))
+    dist = _dist(rc, i, sol, value_of)
+    if len(dist) == 1 and not _uncertain(rc, sol):
+        return Cell(value=value, status="derived", **base)
+    amb = _ambiguous(base, value, dist)
+    return Cell(value=amb.value, status="derived", confidence=amb.confidence, alternatives=amb.alternatives, **base)
+
+
+def _derived_sum(key: str, parts: list[str], cells: dict[str, Cell]) -> Cell:
+    ops = [cells.get(p) for p in parts]
+    if any(c is None or c.value is None for c in ops):
+        return Cell(key, None, "missing")
+    conf = 1.0
+    for c in ops:
+        conf *= c.confidence
+    return Cell(key, sum(c.value for c in ops), "derived", confidence=round(conf, 4))
+
+
+def _value(c: Cell | None):
+    return None if c is None or c.status == "missing" else c.value
+
+
+def _impute(cells: dict[str, Cell], idents: tuple[Identity, ...]) -> None:
+    """A blank total whose identity fixes it (components filled) becomes `imputed`; nothing else moves."""
+    for idn in idents:
+        if len(idn.lhs) != 1:
+            continue
+        target = cells.get(idn.lhs[0])
+        others = [cells.get(k) for k in idn.cells if k != idn.lhs[0]]
+        if target is None or target.status != "blank" or any(_value(c) is None for c in others):
+            continue
+        need = -sum(coef * _value(cells[k]) for k, coef in idn.terms if k != idn.lhs[0])
+        if need > 0 and all(c.status in ("read", "blank", "inferred") for c in others):
+            cells[idn.lhs[0]] = Cell(target.key, need, "imputed", target.raw, target.unit, note=target.note,
+                                     at=target.at)
+
+
+def _fmt(v) -> str:
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+
+def _check(idn: Identity, cells: dict[str, Cell], sol: Solution, rcs: list[RowCandidates]) -> Check:
+    vals = {k: _value(cells.get(k)) for k in idn.cells}
+    if any(v is None for v in vals.values()):
+        return Check(idn.id, None, None, None, None, "an operand is missing")
+    lhs_terms = [vals[k] for k in idn.lhs]
+    rhs_terms = [vals[k] for k, coef in idn.terms if k not in idn.lhs]
+    lhs, rhs = sum(lhs_terms), sum(rhs_terms)
+    ok = abs(lhs - rhs) < _EPS
+    shown = [v for v in rhs_terms if v] or [0]
+    detail = f"{' + '.join(map(_fmt, lhs_terms))} {'=' if ok else '≠'} {' + '.join(map(_fmt, shown))}"
+    cause = None
+    if not ok:
+        statuses = {cells[k].status for k in idn.cells}
+        positional = statuses <= {"read", "blank", "imputed", "derived"}
+        uncertain = sol.exhausted or any(rc.truncated for rc in rcs if set(rc.cells) & set(idn.cells))
+        cause = "source" if positional or (idn.id in sol.violated_always and not uncertain) else "extraction"
+    return Check(idn.id, ok, lhs, rhs, cause, detail)

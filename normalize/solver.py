@@ -1,0 +1,272 @@
+"""Exact reconstruction: choose one candidate per row so that the fewest identities are violated.
+
+Every row of a table arrives with a list of candidates (complete value vectors for its cells, each with a
+prior weight). The solver finds the minimum number of violated identities over all combinations, then,
+among the combinations reaching that minimum (the optimal set), computes for every row the probability
+of each candidate (prior-weighted), the most probable combination (MAP), the number of optimal
+combinations and, for each identity, whether every optimal combination violates it.
+
+Method: dynamic programming over the rows in a fixed order. The state after a row is the vector of
+partial sums of the identities that are open (some of their rows assigned, not all). An identity that can
+no longer hold (a positive partial sum with only subtractions of non-negative cells left, or the reverse)
+is marked violated at once and drops out of the state, so states merge. Budgets 0, 1, 2… of violations are
+tried in turn; states over budget are dropped. A forward pass (min cost, weight, count, best path) and a
+backward pass over the stored transitions give exact marginals. No sampling, no greedy choice: if the
+state space exceeds `max_states`, the solve reports `exhausted` and callers must not claim certainty.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from normalize.templates import Identity
+
+_TRACE = False
+_MAX_REACH = 20_000
+_VIOL = None  # sentinel in a state: this identity is already violated
+
+
+@dataclass(frozen=True)
+class RowVar:
+    """A row: its cell keys and its candidates (values per cell; None = empty cell, counted as 0)."""
+
+    cells: tuple[str, ...]
+    candidates: tuple[tuple[int | float | None, ...], ...]
+    weights: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Solution:
+    cost: int  # weighted count of violated identities in every optimal combination (the minimum)
+    count: int  # number of optimal combinations
+    map_choice: tuple[int, ...]  # per row: candidate index in the most probable optimal combination
+    marginals: tuple[tuple[float, ...], ...]  # per row, per candidate: probability within the optimal set
+    possible: tuple[tuple[bool, ...], ...]  # per row, per candidate: used by some optimal combination
+    violated_always: frozenset[str]  # identities violated by every optimal combination
+    violated_map: frozenset[str]  # identities violated by the MAP combination
+    exhausted: bool = False
+
+
+def solve(rows: Sequence[RowVar], identities: Sequence[Identity], *, max_budget: int = 8,
+          max_states: int = 400_000) -> Solution:
+    cell_row = {c: (i, j) for i, r in enumerate(rows) for j, c in enumerate(r.cells)}
+    idents = [idn for idn in identities if all(c in cell_row for c in idn.cells)]
+    order = _row_order(rows, idents, cell_row)
+    plan = _Plan(rows, idents, cell_row, order)
+    for budget in range(max_budget + 1):
+        try:
+            result = plan.run(budget, max_states)
+        except _TooLarge:
+            return _exhausted(rows)
+        if result is not None:
+            return result
+    return _exhausted(rows)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _exhausted(rows: Sequence[RowVar]) -> Solution:
+    marg = tuple(tuple(w / (sum(r.weights) or 1.0) for w in r.weights) for r in rows)
+    best = tuple(max(range(len(r.weights)), key=r.weights.__getitem__) if r.weights else 0 for r in rows)
+    return Solution(cost=-1, count=0, map_choice=best, marginals=marg,
+                    possible=tuple(tuple(True for _ in r.candidates) for r in rows),
+                    violated_always=frozenset(), violated_map=frozenset(), exhausted=True)
+
+
+def _row_order(rows, idents, cell_row) -> list[int]:
+    """Greedy order that keeps states small: fixed rows first; then the row that closes identities or
+    leaves them monotone (only additions, or only subtractions, still to come: then an overshoot is a
+    certain violation and the state collapses), fewest candidates first."""
+    terms_by_row = [dict() for _ in rows]  # row -> {identity: set of coefficient signs of that row}
+    for i, idn in enumerate(idents):
+        for c, coef in idn.terms:
+            terms_by_row[cell_row[c][0]].setdefault(i, set()).add(1 if coef > 0 else -1)
+    remaining = set(range(len(rows)))
+    order: list[int] = []
+
+    def signs_left(i: int, left: set[int]) -> set[int]:
+        return set().union(*(terms_by_row[r].get(i, set()) for r in left))
+
+    def score(r: int) -> tuple:
+        left = remaining - {r}
+        closes = monotone = mixed = 0
+        for i in terms_by_row[r]:
+            s = signs_left(i, left)
+            if not s:
+                closes += 1
+            elif len(s) == 1:
+                monotone += 1
+            else:
+                mixed += 1
+        return (len(rows[r].candidates) > 1, -(closes + monotone), mixed, len(rows[r].candidates), r)
+
+    while remaining:
+        nxt = min(remaining, key=score)
+        remaining.remove(nxt)
+        order.append(nxt)
+    return order
+
+
+class _Plan:
+    def __init__(self, rows, idents, cell_row, order):
+        self.rows, self.idents, self.order = rows, idents, order
+        pos = {r: k for k, r in enumerate(order)}
+        n = len(order)
+        first = [min(pos[cell_row[c][0]] for c in idn.cells) for idn in idents]
+        last = [max(pos[cell_row[c][0]] for c in idn.cells) for idn in idents]
+        # open identities before step k: first < k <= last
+        self.open_before = [[i for i in range(len(idents)) if first[i] < k <= last[i]] for k in range(n + 1)]
+        self.closing = [[i for i in range(len(idents)) if last[i] == k] for k in range(n)]
+        # per step and candidate: contribution to each identity touching that row
+        self.contrib: list[list[dict[int, float]]] = []
+        for k, r in enumerate(order):
+            row = rows[r]
+            touching = [(i, [(row.cells.index(c), coef) for c, coef in idn.terms if cell_row[c][0] == r])
+                        for i, idn in enumerate(idents) if first[i] <= k <= last[i]
+                        and any(cell_row[c][0] == r for c in idn.cells)]
+            self.contrib.append([{i: sum(coef * (cand[j] or 0) for j, coef in terms) for i, terms in touching}
+                                 for cand in row.candidates])
+        # what the rows after step k can still add to each open identity (each identity on its own): a
+        # partial sum whose negation is not reachable is a certain violation. None: too many to track.
+        self.reach: list[dict[int, frozenset | None]] = [dict() for _ in range(n)]
+        ahead: dict[int, frozenset | None] = {i: frozenset({0}) for i in range(len(idents))}
+        for k in range(n - 1, -1, -1):
+            self.reach[k] = {i: ahead[i] for i in self.open_before[k + 1]}
+            for i in list(ahead):
+                vals = {c.get(i, 0) for c in self.contrib[k]}
+                if ahead[i] is None or len(vals) * len(ahead[i]) > _MAX_REACH:
+                    ahead[i] = None
+                elif vals != {0}:
+                    ahead[i] = frozenset(a + b for a in vals for b in ahead[i])
+        # lower bound on violations still to come from identities local to one row
+        local_min = []
+        for k in range(n):
+            local = [i for i in self.closing[k] if first[i] == k]
+            local_min.append(min((sum(idents[i].weight for i in local if abs(c.get(i, 0)) > 1e-9)
+                                  for c in self.contrib[k]),
+                                 default=0))
+        self.lb_after = [sum(local_min[k + 1:]) for k in range(n)]
+
+    def run(self, budget: int, max_states: int) -> Solution | None:
+        idents, order, rows = self.idents, self.order, self.rows
+        n = len(order)
+        # layer states: key -> [cost, weight_sum, count, best_weight, best_back]
+        layers: list[dict] = [{(): [0, 1.0, 1, 1.0, None]}]
+        edges: list[list[tuple]] = []
+        total_states = 0
+        for k in range(n):
+            row = rows[order[k]]
+            before, after = self.open_before[k], self.open_before[k + 1]
+            closing, reach = self.closing[k], self.reach[k]
+            nxt: dict = {}
+            layer_edges = []
+            for key, (cost, _w, _n, _bw, _bb) in layers[k].items():
+                partial = dict(zip(before, key))
+                for ci, contrib in enumerate(self.contrib[k]):
+                    add = 0
+                    newp = dict(partial)
+                    violated = []
+                    for i, v in contrib.items():
+                        if i in newp:
+                            if newp[i] is not _VIOL:
+                                newp[i] += v
+                        else:
+                            newp[i] = v
+                    for i in closing:
+                        val = newp.pop(i)
+                        if val is not _VIOL and abs(val) > 1e-9:
+                            add += idents[i].weight
+                            violated.append(i)
+                    for i in after:
+                        val = newp[i]
+                        if val is _VIOL:
+                            continue
+                        r = reach[i]
+                        if r is not None and -val not in r:
+                            newp[i] = _VIOL
+                            add += idents[i].weight
+                            violated.append(i)
+                    c2 = cost + add
+                    if c2 + self.lb_after[k] > budget:
+                        continue
+                    nkey = tuple(newp[i] for i in after)
+                    w = row.weights[ci]
+                    slot = nxt.get(nkey)
+                    layer_edges.append((key, ci, nkey, add, tuple(violated)))
+                    if slot is None:
+                        nxt[nkey] = [c2, 0.0, 0, -1.0, None]
+                        slot = nxt[nkey]
+                    if c2 < slot[0]:
+                        slot[:] = [c2, 0.0, 0, -1.0, None]
+                    if c2 == slot[0]:
+                        prev = layers[k][key]
+                        slot[1] += prev[1] * w
+                        slot[2] += prev[2]
+                        if prev[3] * w > slot[3]:
+                            slot[3], slot[4] = prev[3] * w, (key, ci, tuple(violated))
+            total_states += len(nxt)
+            if __debug__ and _TRACE: print('  layer', k, len(nxt), len(layer_edges))
+            if total_states > max_states:
+                raise _TooLarge
+            layers.append(nxt)
+            edges.append(layer_edges)
+            if not nxt:
+                return None
+        final = layers[n]
+        if not final:
+            return None
+        opt = min(v[0] for v in final.values())
+        # backward pass: min remaining cost, weight, count
+        back: list[dict] = [dict() for _ in range(n + 1)]
+        back[n] = {key: [0, 1.0, 1] for key in final}
+        for k in range(n - 1, -1, -1):
+            bk = back[k]
+            for key, ci, nkey, add, _v in edges[k]:
+                b = back[k + 1].get(nkey)
+                if b is None:
+                    continue
+                c = add + b[0]
+                w = rows[order[k]].weights[ci] * b[1]
+                slot = bk.get(key)
+                if slot is None or c < slot[0]:
+                    bk[key] = [c, w, b[2]]
+                elif c == slot[0]:
+                    slot[1] += w
+                    slot[2] += b[2]
+        start = back[0].get(())
+        if start is None or start[0] != opt:
+            return None
+        total_w, total_n = start[1], start[2]
+        marg = [[0.0] * len(rows[r].candidates) for r in range(len(rows))]
+        possible = [[False] * len(rows[r].candidates) for r in range(len(rows))]
+        viol_count = [0] * len(idents)
+        for k in range(n):
+            r = order[k]
+            for key, ci, nkey, add, violated in edges[k]:
+                f, b = layers[k].get(key), back[k + 1].get(nkey)
+                if f is None or b is None or f[0] + add + b[0] != opt:
+                    continue
+                marg[r][ci] += f[1] * rows[r].weights[ci] * b[1]
+                possible[r][ci] = True
+                for i in violated:
+                    viol_count[i] += f[2] * b[2]
+        norm = total_w or 1.0
+        marginals = tuple(tuple(m / norm for m in mr) for mr in marg)
+        # MAP path: best final state, follow back pointers
+        best_key = max((key for key, v in final.items() if v[0] == opt), key=lambda kk: final[kk][3])
+        choice = [0] * len(rows)
+        key = best_key
+        map_viol: set[str] = set()
+        for k in range(n, 0, -1):
+            prev_key, ci, violated = layers[k][key][4]
+            choice[order[k - 1]] = ci
+            map_viol.update(idents[i].id for i in violated)
+            key = prev_key
+        return Solution(
+            cost=opt, count=total_n, map_choice=tuple(choice), marginals=marginals,
+            possible=tuple(tuple(p) for p in possible),
+            violated_always=frozenset(idents[i].id for i in range(len(idents)) if viol_count[i] == total_n),
+            violated_map=frozenset(map_viol),
+        )

@@ -1,0 +1,82 @@
+"""The public Python API: `extract(path) -> Report`."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from extract.meta import title_agency_year
+from extract.raw import RawDocument
+from extract.readers import read_document
+from extract.sniff import ReadError
+from normalize.observe import observe
+from normalize.reconcile import reconcile
+from normalize.templates import TABLES
+from ogi.model import Issue, Report, ReportInfo, Source
+
+__all__ = ["extract", "ReadError"]
+
+MAX_INPUT_BYTES = 200 * 1024 * 1024
+
+
+def extract(path: str | Path) -> Report:
+    """Read one report file and return its reconciled tables. Raises ReadError for unreadable input."""
+    p = Path(path)
+    if not p.exists():
+        raise ReadError(f"{p}: no such file")
+    if not p.is_file():
+        raise ReadError(f"{p}: not a regular file")
+    if p.stat().st_size > MAX_INPUT_BYTES:
+        raise ReadError(f"{p}: {p.stat().st_size} bytes exceeds the {MAX_INPUT_BYTES}-byte limit")
+    data = p.read_bytes()
+    return extract_bytes(data, str(p))
+
+
+def extract_bytes(data: bytes, name: str) -> Report:
+    doc = read_document(Path(name), data)
+    return build_report(doc)
+
+
+def build_report(doc: RawDocument) -> Report:
+    obs = observe(doc)
+    issues = [Issue(p.code, p.severity, p.message, p.keys) for p in (*doc.problems, *obs.problems)]
+    cells, checks, templates = [], [], []
+    for t in obs.tables:
+        res = reconcile(t)
+        cells.extend(res.cells)
+        checks.extend(res.checks)
+        issues.extend(res.issues)
+        templates.append((t.table, t.version))
+    found = {t for t, _ in templates}
+    for t in TABLES:
+        if t not in found:
+            issues.append(Issue("table_missing", "warning", f"{doc.path}: table {t} not found"))
+    failing = [c for c in checks if c.ok is False]
+    for cause, code in (("source", "source_identity_violated"), ("extraction", "extraction_identity_violated")):
+        bad = [c for c in failing if c.cause == cause]
+        if bad:
+            what = "the published numbers do not satisfy" if cause == "source" else "the reading may be wrong for"
+            issues.append(Issue(code, "warning", f"{what} {', '.join(c.id for c in bad)} "
+                                                 f"({'; '.join(c.detail for c in bad)})",
+                                tuple(c.id for c in bad)))
+    n_amb = sum(1 for c in cells if c.status == "ambiguous")
+    if n_amb:
+        issues.append(Issue("ambiguous_cells", "info",
+                            f"{n_amb} cells have several placements consistent with the source; see alternatives",
+                            tuple(c.key for c in cells if c.status == "ambiguous")))
+    if not cells:
+        status = "failed"
+        if not any(i.code == "older_format" for i in issues):
+            issues.append(Issue("no_tables", "error", f"{doc.path}: no table of the 2019/2021 templates found"))
+    elif found != set(TABLES) or any(c.status == "missing" for c in cells):
+        status = "partial"
+    elif failing:
+        status = "inconsistent"
+    else:
+        status = "ok"
+    title, agency, year = title_agency_year(doc.text, dict(doc.metadata))
+    return Report(
+        source=Source(doc.path, doc.sha256 or hashlib.sha256(b"").hexdigest(), doc.format, doc.pages, doc.encoding,
+                      doc.script),
+        report=ReportInfo(agency, year, doc.title or title, tuple(templates)),
+        status=status, cells=tuple(cells), checks=tuple(checks), issues=tuple(issues), sections=doc.sections,
+    )

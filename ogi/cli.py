@@ -1,0 +1,45 @@
+"""The `ogi` command: a thin layer over the Python API."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ogi import __version__
+from ogi.render import render_report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ogi", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"ogi {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ex = sub.add_parser("extract", help="read one report and print its tables (or --json: the result document)")
+    ex.add_argument("file")
+    ex.add_argument("--json", action="store_true", help="print the JSON document of shared/spec/OUTPUT.md")
+    args = parser.parse_args(argv)
+    if args.command == "extract":
+        return _extract(args.file, args.json)
+    return 2
+
+
+def _extract(path: str, as_json: bool) -> int:
+    from ogi.api import ReadError, extract
+
+    try:
+        report = extract(path)
+    except ReadError as exc:
+        print(f"ogi: error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - one clear line, never a traceback
+        print(f"ogi: error: {path}: could not be processed ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return 1
+    if as_json:
+        json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_report(report))
+    return 0 if report.status != "failed" else 3
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

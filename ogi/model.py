@@ -1,0 +1,111 @@
+"""The result document of shared/spec/OUTPUT.md as typed, frozen objects."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SCHEMA = "ogi.report/1"
+CELL_STATUSES = ("read", "blank", "inferred", "ambiguous", "repaired", "imputed", "derived", "missing")
+REPORT_STATUSES = ("ok", "inconsistent", "partial", "failed")
+
+
+@dataclass(frozen=True)
+class At:
+    table: int | None = None
+    row: int | None = None
+    col: int | None = None
+    page: int | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Cell:
+    key: str
+    value: int | float | None
+    status: str
+    raw: str = ""
+    unit: str | None = None
+    confidence: float = 1.0
+    alternatives: tuple[int | float, ...] = ()
+    note: str | None = None
+    at: At = field(default_factory=At)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "value": self.value, "unit": self.unit, "raw": self.raw, "status": self.status,
+                "confidence": self.confidence, "alternatives": list(self.alternatives), "note": self.note,
+                "at": asdict(self.at)}
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    ok: bool | None
+    lhs: int | float | None
+    rhs: int | float | None
+    cause: str | None  # source | extraction | None
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Issue:
+    code: str
+    severity: str  # info | warning | error
+    message: str
+    keys: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "severity": self.severity, "message": self.message, "keys": list(self.keys)}
+
+
+@dataclass(frozen=True)
+class Source:
+    path: str
+    sha256: str
+    format: str
+    pages: int | None
+    encoding: str | None
+    script: str
+
+
+@dataclass(frozen=True)
+class ReportInfo:
+    agency: str | None
+    year: int | None
+    title: str | None
+    templates: tuple[tuple[str, str], ...]  # (("t2", "2019"), …)
+
+
+@dataclass(frozen=True)
+class Report:
+    source: Source
+    report: ReportInfo
+    status: str
+    cells: tuple[Cell, ...]
+    checks: tuple[Check, ...]
+    issues: tuple[Issue, ...]
+    sections: tuple[tuple[str, str], ...]
+
+    def cell(self, key: str) -> Cell:
+        return next(c for c in self.cells if c.key == key)
+
+    def value(self, key: str) -> int | float | None:
+        return self.cell(key).value
+
+    def check(self, check_id: str) -> Check:
+        return next(c for c in self.checks if c.id == check_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "source": asdict(self.source),
+            "report": {"agency": self.report.agency, "year": self.report.year, "title": self.report.title,
+                       "templates": dict(self.report.templates)},
+            "status": self.status,
+            "cells": [c.to_dict() for c in self.cells],
+            "checks": [c.to_dict() for c in self.checks],
+            "issues": [i.to_dict() for i in self.issues],
+            "text": {"sections": dict(self.sections)},
+        }
