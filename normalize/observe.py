@@ -26,6 +26,7 @@ class RowObs:
     table_index: int
     row_index: int
     line: int | None = None
+    placed: bool = False  # the source lost this row's label; the row was placed by template order
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ def _observe_table(table: str, raw_tables: list[RawTable], other_version: str | 
     extras: list[tuple[str, RowObs]] = []
     cursor = 0
     order = {r.key: i for i, r in enumerate(tpl.rows)}
+    detached: list[tuple[int, int, RawRow, list[Token]]] = []
     for t in raw_tables:
         for ri, r in enumerate(t.rows):
             labels, values = _split(r)
@@ -131,14 +133,34 @@ def _observe_table(table: str, raw_tables: list[RawTable], other_version: str | 
                 continue
             if key is None and table == "t4" and not labels:
                 key = "cases"
+            if key is None and not labels:
+                detached.append((t.index, ri, r, values))
+                continue
             if key is None or key in rows:
+                if all(v.parsed.kind == "blank" for v in values):
+                    continue
                 slug = label_key(labels[-1].text) if labels else f"row{ri}"
                 extras.append((slug, _row_obs(key or slug, r, values, t.index, ri)))
                 continue
             rows[key] = _row_obs(key, r, values, t.index, ri)
             cursor = order.get(key, cursor)
+    _place_detached(tpl, rows, detached, extras)
     other_one = table == "t3" and version == "2021" and "other" in rows
     return TableObs(table, version, tuple(rows[k] for k in order if k in rows), tuple(extras), other_one)
+
+
+def _place_detached(tpl: TableTemplate, rows: dict[str, RowObs], detached, extras) -> None:
+    """Number rows whose label the converter printed elsewhere fill the unfilled template rows in order,
+    when their count matches exactly; otherwise they are kept as extra rows."""
+    unfilled = [r.key for r in tpl.data_rows if r.key not in rows
+                and not (r.key.startswith("other_") and "other" in rows)]
+    if detached and len(detached) == len(unfilled):
+        for key, (ti, ri, r, values) in zip(unfilled, detached):
+            rows[key] = RowObs(key, tuple(values), "read", ti, ri, r.line, placed=True)
+    else:
+        for ti, ri, r, values in detached:
+            if any(v.parsed.kind == "value" for v in values):
+                extras.append((f"row{ri}", _row_obs(f"row{ri}", r, values, ti, ri)))
 
 
 def _is_header(labels: list[RawCell], tpl: TableTemplate) -> bool:

@@ -89,7 +89,7 @@ def _dist(rc: RowCandidates, i: int, sol: Solution, value_of) -> dict:
 
 
 def _uncertain(rc: RowCandidates, sol: Solution) -> bool:
-    return sol.exhausted or rc.truncated
+    return sol.exhausted or rc.truncated or rc.row.placed
 
 
 def _cell(rc: RowCandidates, i: int, j: int, sol: Solution) -> Cell:
@@ -102,6 +102,8 @@ def _cell(rc: RowCandidates, i: int, j: int, sol: Solution) -> Cell:
     value = cand.values[j]
     base = dict(key=rc.cells[j], raw=cand.raws[j], unit=cand.units[j], note=cand.notes[j], at=at)
     positions_shown = rc.row.layout == "read" or (rc.row.layout == "ordered" and len(rc.row.tokens) == len(rc.cols))
+    if positions_shown and rc.row.placed:
+        return Cell(value=0 if value is None else value, status="inferred", **base)
     if positions_shown:
         return Cell(value=0 if value is None else value, status="blank" if value is None else "read", **base)
     dist = _dist(rc, i, sol, lambda c: c.values[j])
@@ -182,6 +184,6 @@ def _check(idn: Identity, cells: dict[str, Cell], sol: Solution, rcs: list[RowCa
     if not ok:
         statuses = {cells[k].status for k in idn.cells}
         positional = statuses <= {"read", "blank", "imputed", "derived"}
-        uncertain = sol.exhausted or any(rc.truncated for rc in rcs if set(rc.cells) & set(idn.cells))
+        uncertain = any(_uncertain(rc, sol) for rc in rcs if set(rc.cells) & set(idn.cells))
         cause = "source" if positional or (idn.id in sol.violated_always and not uncertain) else "extraction"
     return Check(idn.id, ok, lhs, rhs, cause, detail)

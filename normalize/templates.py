@@ -264,3 +264,13 @@ def detect_version(table: str, header_text: str, row_keys: tuple[str, ...] = (),
     if hits["2019"] != hits["2021"]:
         return max(hits, key=hits.__getitem__)
     return fallback or "2019"
+
+
+# Pre-2019 reports (free-form sections and a 统计表 of indicators, DOMAIN.md §8.4): recognised, not mapped.
+OLD_FORMAT_MARKERS = ("政府信息公开情况统计表", "指标名称", "计量单位", "依申请公开办理情况", "依申请公开工作情况",
+                      "主要问题和改进措施", "因政府信息公开申请行政复议", "提起行政诉讼的情况")
+
+
+def looks_pre_2019(text: str) -> bool:
+    key = label_key(text, keep_notes=True)
+    return sum(1 for m in OLD_FORMAT_MARKERS if label_key(m) in key) >= 2

@@ -10,7 +10,7 @@ from extract.readers import read_document
 from extract.sniff import ReadError
 from normalize.observe import observe
 from normalize.reconcile import reconcile
-from normalize.templates import TABLES
+from normalize.templates import TABLES, looks_pre_2019
 from ogi.model import Issue, Report, ReportInfo, Source
 
 __all__ = ["extract", "ReadError"]
@@ -65,7 +65,11 @@ def build_report(doc: RawDocument) -> Report:
                             tuple(c.key for c in cells if c.status == "ambiguous")))
     if not cells:
         status = "failed"
-        if not any(i.code == "older_format" for i in issues):
+        if looks_pre_2019(doc.text):
+            issues.append(Issue("older_format", "error",
+                                f"{doc.path}: a pre-2019 report (free-form sections, 统计表 of indicators); its "
+                                "figures do not map onto the 2019/2021 template keys and are not extracted"))
+        else:
             issues.append(Issue("no_tables", "error", f"{doc.path}: no table of the 2019/2021 templates found"))
     elif found != set(TABLES) or any(c.status == "missing" for c in cells):
         status = "partial"
