@@ -178,7 +178,7 @@ def _check(idn: Identity, cells: dict[str, Cell], sol: Solution, rcs: list[RowCa
     rhs_terms = [vals[k] for k, coef in idn.terms if k not in idn.lhs]
     lhs, rhs = sum(lhs_terms), sum(rhs_terms)
     ok = abs(lhs - rhs) < _EPS
-    shown = [v for v in rhs_terms if v] or [0]
+    shown = rhs_terms if len(rhs_terms) <= 4 else ([v for v in rhs_terms if v] or [0])
     detail = f"{' + '.join(map(_fmt, lhs_terms))} {'=' if ok else '≠'} {' + '.join(map(_fmt, shown))}"
     cause = None
     if not ok:

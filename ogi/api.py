@@ -47,8 +47,9 @@ def build_report(doc: RawDocument) -> Report:
         issues.extend(res.issues)
         templates.append((t.table, t.version))
     found = {t for t, _ in templates}
+    pre_2019 = not cells and looks_pre_2019(doc.text)
     for t in TABLES:
-        if t not in found:
+        if t not in found and not pre_2019:
             issues.append(Issue("table_missing", "warning", f"{doc.path}: table {t} not found"))
     failing = [c for c in checks if c.ok is False]
     for cause, code in (("source", "source_identity_violated"), ("extraction", "extraction_identity_violated")):
@@ -65,7 +66,7 @@ def build_report(doc: RawDocument) -> Report:
                             tuple(c.key for c in cells if c.status == "ambiguous")))
     if not cells:
         status = "failed"
-        if looks_pre_2019(doc.text):
+        if pre_2019:
             issues.append(Issue("older_format", "error",
                                 f"{doc.path}: a pre-2019 report (free-form sections, 统计表 of indicators); its "
                                 "figures do not map onto the 2019/2021 template keys and are not extracted"))

@@ -1,0 +1,527 @@
+"""Random consistent reports with their truth, rendered as the flattened text forms of FLATTENED_TEXT.md.
+
+`generate(rng, version)` draws one report: every canonical key of t2, t3, t4 (shared/spec/KEYS.md) with a
+value, all identities of `normalize.templates.identities` holding exactly, sparsity from the prior
+(`normalize.prior.p_nonzero`) and magnitudes like published reports (many small agencies with nearly empty
+tables, most requests from 自然人, a few large agencies with thousands).
+
+Renderers turn a `Synth` into report text:
+
+- `render_pipe(s)`: the seed's one-cell-per-line form (`text |` per non-empty cell, then a line of `|`, one
+  per empty or span-covered cell; the last row of a table has no `|` line); `traditional=True` converts the
+  whole text with OpenCC s2t and half-width punctuation, like the seed.
+- `render_glued(s)`: the crawl's innerText form (r004/r005): page metadata lines, then the whole report on
+  one line, every cell printed (zeros included) with no separator.
+
+CLI: `python -m ogi.synth --n 50 --seed 1 --form pipe -o DIR` writes N reports and `<name>.truth.json`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from normalize.prior import p_nonzero
+from normalize.templates import T3_COL_KEYS, T3_LEAVES, T4_GROUPS, identities, template
+
+__all__ = ["Synth", "generate", "render_pipe", "render_glued", "truth_keys", "check_identities", "FORMS"]
+
+FORMS = ("pipe", "pipe-traditional", "glued")
+_COLS6 = T3_COL_KEYS[:6]
+_ORGS = T3_COL_KEYS[1:6]
+_RESULTS4 = ("upheld", "corrected", "other", "pending")
+
+
+@dataclass(frozen=True)
+class Synth:
+    version: str  # "2019" | "2021" (t2, t3 and t4 all of this template)
+    truth: dict[str, int | float]  # canonical key -> value (t3 data rows only; no derived cells)
+    agency: str
+    year: int
+    units: dict[str, str | None] = field(default_factory=dict)  # money key -> unit printed beside it
+    style: int = 0  # seed of the presentation choices (prose, signs, spacing), so rendering is deterministic
+
+    def to_json(self) -> dict:
+        return {"version": self.version, "agency": self.agency, "year": self.year, "truth": self.truth,
+                "units": self.units, "style": self.style}
+
+
+# ---------------------------------------------------------------- keys and identities
+
+@lru_cache(maxsize=None)
+def truth_keys(version: str) -> tuple[str, ...]:
+    """Every canonical key the truth holds, in template order (t3 without derived rows/columns)."""
+    keys: list[str] = []
+    for table in ("t2", "t3", "t4"):
+        tpl = template(table, version)
+        for row in tpl.data_rows:
+            keys.extend(f"{table}.{row.key}.{c}" for c in row.cols)
+    return tuple(keys)
+
+
+def check_identities(s: Synth) -> list[str]:
+    """Ids of the t3/t4 identities the truth violates (empty for every generated report)."""
+    bad = []
+    for table in ("t3", "t4"):
+        for idn in identities(table, s.version):
+            if sum(coef * s.truth[k] for k, coef in idn.terms) != 0:
+                bad.append(idn.id)
+    return bad
+
+
+# ---------------------------------------------------------------- generation
+
+_PLACES = ("南通市", "平潭综合实验区", "如皋市", "海门区", "启东市", "崇川区", "通州区", "海安市", "如东县", "苏州市",
+           "吴江区", "昆山市", "常熟市", "张家港市", "太仓市", "福州市", "鼓楼区", "仓山区", "晋安区", "长乐区",
+           "闽侯县", "连江县", "宁波市", "鄞州区", "余姚市", "慈溪市", "杭州市", "西湖区", "上城区", "拱墅区",
+           "成都市", "武侯区", "锦江区", "青羊区", "广州市", "天河区", "越秀区", "海珠区", "济南市", "历下区",
+           "合肥市", "蜀山区", "包河区", "长沙市", "岳麓区", "芙蓉区", "郑州市", "金水区", "二七区", "石家庄市")
+_TOWNS = ("城关镇", "新华街道", "临江镇", "东山镇", "石桥镇", "南湖街道", "马塘镇", "白蒲镇", "双甸镇", "长安街道")
+_BUREAUS = ("人民政府", "人民政府办公室", "行政审批局", "财政局", "教育局", "公安局", "民政局", "司法局",
+            "人力资源和社会保障局", "自然资源和规划局", "生态环境局", "住房和城乡建设局", "交通运输局", "水利局",
+            "农业农村局", "商务局", "文化广电和旅游局", "卫生健康委员会", "应急管理局", "市场监督管理局",
+            "统计局", "医疗保障局", "城市管理局", "数据局", "发展和改革委员会", "科学技术局", "退役军人事务局")
+
+# agency size class -> (probability, natural-person volume range or None)
+_SIZES = (("empty", 0.14), ("tiny", 0.18), ("small", 0.28), ("medium", 0.28), ("large", 0.10), ("huge", 0.02))
+
+
+def _pick(rng: random.Random, table: tuple[tuple[str, float], ...]) -> str:
+    x, acc = rng.random(), 0.0
+    for name, p in table:
+        acc += p
+        if x < acc:
+            return name
+    return table[-1][0]
+
+
+def _lognorm_int(rng: random.Random, lo: int, hi: int) -> int:
+    """An integer in [lo, hi], log-uniform-ish (small values more frequent)."""
+    if hi <= lo:
+        return lo
+    v = math.exp(rng.uniform(math.log(lo), math.log(hi + 1)))
+    return max(lo, min(hi, int(v)))
+
+
+def _agency(rng: random.Random) -> str:
+    place = rng.choice(_PLACES)
+    r = rng.random()
+    if r < 0.15:
+        return place + rng.choice(_TOWNS).replace("镇", "镇人民政府").replace("街道", "街道办事处")
+    if r < 0.22 and "区" in place[-1]:
+        return place + "管委会"
+    return place + rng.choice(_BUREAUS)
+
+
+def generate(rng: random.Random, version: str) -> Synth:
+    """One random report of template `version` ("2019" or "2021") whose t3/t4 identities hold exactly."""
+    if version not in ("2019", "2021"):
+        raise ValueError(f"version must be '2019' or '2021', not {version!r}")
+    size = _pick(rng, _SIZES)
+    truth: dict[str, int | float] = {}
+    units: dict[str, str | None] = {}
+    _gen_t2(rng, version, size, truth, units)
+    _gen_t3(rng, version, size, truth)
+    _gen_t4(rng, size, truth)
+    year = rng.choice((2019, 2020)) if version == "2019" else rng.choice((2021, 2022, 2023, 2024))
+    ordered = {k: truth[k] for k in truth_keys(version)}
+    assert len(ordered) == len(truth), set(truth) ^ set(ordered)
+    return Synth(version, ordered, _agency(rng), year, units, rng.getrandbits(32))
+
+
+_SIZE_MULT = {"empty": 0.15, "tiny": 0.4, "small": 0.8, "medium": 1.2, "large": 1.6, "huge": 2.0}
+
+
+def _nz(rng: random.Random, key: str, size: str) -> bool:
+    p = p_nonzero(key)
+    return rng.random() < 1 - (1 - p) ** _SIZE_MULT[size]
+
+
+def _gen_t2(rng: random.Random, version: str, size: str, truth: dict, units: dict) -> None:
+    big = {"empty": 0.3, "tiny": 0.5, "small": 1.0, "medium": 2.0, "large": 4.0, "huge": 8.0}[size]
+
+    def count(key: str, lo: int, hi: int) -> int:
+        return _lognorm_int(rng, lo, max(lo, int(hi * big))) if _nz(rng, key, size) else 0
+
+    if version == "2019":
+        for row, hi in (("regulations", 6), ("normative_documents", 40)):
+            made = count(f"t2.{row}.made", 1, hi)
+            published = made if rng.random() < 0.85 else rng.randint(0, made)
+            total = published + (count(f"t2.{row}.published_total", 1, hi * 8) if rng.random() < 0.6 else 0)
+            truth.update({f"t2.{row}.made": made, f"t2.{row}.published": published,
+                          f"t2.{row}.published_total": total})
+        for row, items_hi, dec_hi in (("licensing", 400, 20000), ("other_services", 60, 2000), ("penalty", 2000, 800),
+                                      ("coercion", 80, 60), ("fees", 30, 0)):
+            last = count(f"t2.{row}.items_last_year", 1, items_hi)
+            change = 0
+            if _nz(rng, f"t2.{row}.items_change", size):
+                change = rng.choice((-1, 1)) * _lognorm_int(rng, 1, max(1, min(40, last or 5)))
+                if last + change < 0:
+                    change = -last if last else abs(change)
+            truth.update({f"t2.{row}.items_last_year": last, f"t2.{row}.items_change": change})
+            if row != "fees":
+                truth[f"t2.{row}.decisions"] = count(f"t2.{row}.decisions", 1, dec_hi)
+        projects = count("t2.central_procurement.projects", 1, 150)
+        amount: int | float = 0
+        unit = None
+        if projects:
+            yuan = _lognorm_int(rng, 20_000, 60_000_000) * projects // 3 + rng.randint(0, 999)
+            style = rng.random()
+            if style < 0.5:
+                amount = yuan  # printed bare, as in the seed (4737791)
+            elif style < 0.75:
+                amount, unit = round(yuan + rng.randint(0, 99) / 100, 2), "元"
+            else:
+                amount, unit = round(yuan / 10_000, rng.choice((0, 1, 2, 2, 4))), "万元"
+                amount = int(amount) if float(amount).is_integer() else amount
+        truth.update({"t2.central_procurement.projects": projects, "t2.central_procurement.amount": amount})
+        units["t2.central_procurement.amount"] = unit
+    else:
+        for row, hi in (("regulations", 4), ("normative_documents", 40)):
+            issued = count(f"t2.{row}.issued", 1, hi)
+            repealed = count(f"t2.{row}.repealed", 1, max(1, hi // 2))
+            in_force = issued + (count(f"t2.{row}.in_force", 1, hi * 10) if rng.random() < 0.8 else 0)
+            truth.update({f"t2.{row}.issued": issued, f"t2.{row}.repealed": repealed, f"t2.{row}.in_force": in_force})
+        for row, hi in (("licensing", 20000), ("penalty", 1500), ("coercion", 80)):
+            truth[f"t2.{row}.decisions"] = count(f"t2.{row}.decisions", 1, hi)
+        fee: int | float = 0
+        if _nz(rng, "t2.fees.amount_10k_yuan", size):
+            fee = round(math.exp(rng.uniform(math.log(0.05), math.log(40000 * big))), rng.choice((0, 1, 2, 2, 2)))
+            fee = int(fee) if float(fee).is_integer() else fee
+            if fee == 0:
+                fee = 1
+        truth["t2.fees.amount_10k_yuan"] = fee
+        units["t2.fees.amount_10k_yuan"] = "万元"
+
+
+_LEAF_WEIGHT = {"granted": 6.0, "partly_granted": 1.5, "unable_not_held": 2.5, "other": 1.0, "other_misc": 1.0,
+                "other_no_correction": 1.0, "not_processed_petition": 1.0, "not_processed_duplicate": 0.8}
+
+
+def _gen_t3(rng: random.Random, version: str, size: str, truth: dict) -> None:
+    leaves = T3_LEAVES[version]
+    volume = {"empty": 0, "tiny": _lognorm_int(rng, 1, 4), "small": _lognorm_int(rng, 3, 30),
+              "medium": _lognorm_int(rng, 20, 300), "large": _lognorm_int(rng, 200, 2000),
+              "huge": _lognorm_int(rng, 1500, 9000)}[size]
+    org_boost = {"empty": 0.0, "tiny": 0.3, "small": 0.8, "medium": 1.5, "large": 3.0, "huge": 5.0}[size]
+    cols: dict[str, dict[str, int]] = {}
+    for col in _COLS6:
+        vals = {r: 0 for r in ("new_received", "carried_over", *leaves, "total_processed", "carried_forward")}
+        cols[col] = vals
+        if col == "natural_person":
+            active = volume > 0 and rng.random() < max(p_nonzero("t3.new_received.natural_person"), 0.8)
+            n = volume
+        else:
+            p = p_nonzero(f"t3.new_received.{col}")
+            active = volume > 0 and rng.random() < 1 - (1 - p) ** org_boost
+            share = {"commercial": (0.02, 0.4), "legal_services": (0.01, 0.15), "other_org": (0.01, 0.2)}.get(
+                col, (0.0, 0.02))
+            n = max(1, int(volume * rng.uniform(*share)))
+            if col in ("research", "social_welfare"):
+                n = _lognorm_int(rng, 1, 4)
+            if volume < 5 and rng.random() < 0.5:
+                n = 1
+        if not active:
+            if volume and rng.random() < 0.015:  # a request left over from last year, nothing new
+                k = rng.randint(1, 2)
+                vals["carried_over"] = vals["granted"] = vals["total_processed"] = k
+            continue
+        p_new = max(p_nonzero(f"t3.new_received.{col}"), 0.05)
+        weights = {}
+        for leaf in leaves:
+            q = min(0.95, max(0.03, p_nonzero(f"t3.{leaf}.{col}") / p_new))
+            if rng.random() < q:
+                weights[leaf] = _LEAF_WEIGHT.get(leaf, 0.5) * math.exp(rng.gauss(0, 0.8))
+        if not weights:
+            leaf = rng.choice(("granted", "granted", "granted", "unable_not_held", "partly_granted"))
+            weights[leaf] = 1.0
+        if len(weights) > n:  # a few requests cannot spread over many outcomes
+            weights = dict(sorted(weights.items(), key=lambda kv: -kv[1])[:n])
+        rest = n - len(weights)
+        wsum = sum(weights.values())
+        alloc = {leaf: 1 + int(rest * w / wsum) for leaf, w in weights.items()}
+        alloc[max(weights, key=weights.__getitem__)] += n - sum(alloc.values())
+        vals.update(alloc)
+        tp = sum(vals[leaf] for leaf in leaves)
+        vals["total_processed"] = tp
+        p_co = min(0.6, max(0.05, p_nonzero(f"t3.carried_over.{col}") / p_new))
+        p_cf = min(0.6, max(0.05, p_nonzero(f"t3.carried_forward.{col}") / p_new))
+        cap = max(1, tp // 8 + 1)
+        cf = _lognorm_int(rng, 1, cap) if rng.random() < p_cf else 0
+        co = min(_lognorm_int(rng, 1, cap), tp + cf) if rng.random() < p_co else 0
+        vals["carried_forward"], vals["carried_over"] = cf, co
+        vals["new_received"] = tp + cf - co
+    rows = ("new_received", "carried_over", *leaves, "total_processed", "carried_forward")
+    for row in rows:
+        for col in _COLS6:
+            truth[f"t3.{row}.{col}"] = cols[col][row]
+        truth[f"t3.{row}.total"] = sum(cols[c][row] for c in _COLS6)
+
+
+def _gen_t4(rng: random.Random, size: str, truth: dict) -> None:
+    p_cases = {"empty": 0.03, "tiny": 0.08, "small": 0.2, "medium": 0.45, "large": 0.8, "huge": 0.95}[size]
+    hi = {"empty": 2, "tiny": 2, "small": 4, "medium": 8, "large": 30, "huge": 120}[size]
+    has = rng.random() < p_cases
+    for g in T4_GROUPS:
+        for r in _RESULTS4:
+            key = f"t4.cases.{g}_{r}"
+            q = min(0.9, p_nonzero(key) / 0.35)
+            truth[key] = _lognorm_int(rng, 1, hi) if has and rng.random() < q else 0
+    if has and not any(truth[f"t4.cases.{g}_{r}"] for g in T4_GROUPS for r in _RESULTS4):
+        truth[f"t4.cases.review_{rng.choice(_RESULTS4)}"] = rng.randint(1, hi)
+    for g in T4_GROUPS:
+        truth[f"t4.cases.{g}_total"] = sum(truth[f"t4.cases.{g}_{r}"] for r in _RESULTS4)
+    # template order of t4 columns
+    order = [f"t4.cases.{g}_{r}" for g in T4_GROUPS for r in (*_RESULTS4, "total")]
+    vals = {k: truth.pop(k) for k in order}
+    truth.update(vals)
+
+
+# ---------------------------------------------------------------- printed forms of cells and labels
+
+_SECTION_TITLES = ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+                   "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项")
+_T3_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+_T2_BLOCKS = {
+    "2019": (("第二十条第（一）项", ("regulations", "normative_documents")),
+             ("第二十条第（五）项", ("licensing", "other_services")),
+             ("第二十条第（六）项", ("penalty", "coercion")),
+             ("第二十条第（八）项", ("fees",)),
+             ("第二十条第（九）项", ("central_procurement",))),
+    "2021": (("第二十条第（一）项", ("regulations", "normative_documents")),
+             ("第二十条第（五）项", ("licensing",)),
+             ("第二十条第（六）项", ("penalty", "coercion")),
+             ("第二十条第（八）项", ("fees",))),
+}
+_T2_WIDTH = 5  # the seed's t2 grid: 信息内容 + 3 data columns + one empty column
+_T3_WIDTH = 10  # 3 label columns + 7 data columns
+_T4_WIDTH = 15
+_T4_HEAD = (("行政复议", "行政诉讼"),
+            ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"),
+            ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计") * 2)
+
+
+def _fmt(s: Synth, key: str, style: random.Random | None = None) -> str:
+    v = s.truth[key]
+    if isinstance(v, float):
+        text = f"{v:.2f}" if round(v, 2) == v else repr(v)
+    else:
+        text = str(v)
+    if key.endswith(".items_change") and v > 0 and style is not None and style.random() < 0.5:
+        text = "+" + text
+    unit = s.units.get(key)
+    if unit and key == "t2.central_procurement.amount" and v:
+        text += unit
+    return text
+
+
+def _in_outcomes(group: str) -> bool:
+    return group.startswith("（") or group == "三、本年度办理结果"
+
+
+# ---------------------------------------------------------------- prose
+
+_OPENINGS = ("认真贯彻落实中央和省市关于政府信息公开工作的各项决策部署，紧密结合工作实际，全面提升政府信息公开的主动性、规范性。",
+             "坚持以公开为常态、不公开为例外，持续深化政务公开，以公开促落实、助监督、强监管。",
+             "严格落实《中华人民共和国政府信息公开条例》，不断完善工作机制，规范操作流程，拓宽公开渠道。")
+_WORK = ("（一）主动公开方面。通过政府门户网站全年主动公开各类政府信息{a}条，发布政策文件解读{b}篇。",
+         "（二）依申请公开方面。规范做好申请登记、审查、办理、答复、归档等工作，主动加强与申请人沟通。{apply}",
+         "（三）政府信息管理方面。规范政府信息发布流程，坚持“先审查、后公开”原则，落实分级审核制度。{docs}",
+         "（四）平台建设方面。发挥门户网站政务公开第一平台作用，网站全年访问量{c}万余次，政务新媒体发布信息{d}条。",
+         "（五）监督保障方面。将政务公开工作纳入绩效考核体系，组织业务培训{e}次。")
+_PROBLEMS = ("公开意识有待进一步加强，政策解读形式仍需创新，信息发布的及时性、规范性还需提高。下一步，我们将加强教育培训，"
+             "优化主动公开目录，丰富政策解读形式，提升政务公开工作规范化水平。",
+             "个别单位对政务公开工作重视程度不够，专业人员力量不足。下一步将强化督促指导，健全长效机制，"
+             "确保政府信息公开工作规范有序开展。")
+_OTHER = ("本年度未收取信息处理费。", "{year}年，无收取信息处理费情况。", "无其他需要报告的事项。",
+          "本年度共办理人大代表建议和政协提案{e}件，均按时办结。")
+
+
+def _prose(s: Synth, st: random.Random) -> tuple[str, str, str]:
+    """Texts of sections 一, 五, 六 (without headings); numbers in them are either truth or distractors."""
+    t = s.truth
+    v = s.version
+    nr = t["t3.new_received.total"]
+    tp = t["t3.total_processed.total"]
+    apply = ""
+    r = st.random()
+    if r < 0.35:
+        apply = f"全年共收到政府信息公开申请{nr}件，办结{tp}件。"
+    elif r < 0.5:
+        apply = f"全年办理政府信息公开申请{tp}件。"
+    docs_key = "t2.normative_documents.issued" if v == "2021" else "t2.normative_documents.made"
+    docs = f"本年度制发规范性文件{t[docs_key]}件。" if st.random() < 0.4 else ""
+    nums = dict(a=st.randint(50, 20000), b=st.randint(1, 120), c=st.randint(1, 900), d=st.randint(10, 3000),
+                e=st.randint(1, 60), apply=apply, docs=docs, year=s.year)
+    work = [w.format(**nums) for w in _WORK if st.random() < 0.8 or "{apply}" in w]
+    one = f"{s.year}年，{s.agency}{st.choice(_OPENINGS)}\n" + "\n".join(work)
+    five = st.choice(_PROBLEMS)
+    six = st.choice(_OTHER).format(**nums)
+    return one, five, six
+
+
+# ---------------------------------------------------------------- pipe form
+
+def _pipe_rows(s: Synth, st: random.Random) -> dict[str, list[tuple[list[str], int]]]:
+    """For each table, its rows as (printed cells, grid width)."""
+    v = s.version
+    t2: list[tuple[list[str], int]] = []
+    tpl2 = template("t2", v)
+    for block, rows in _T2_BLOCKS[v]:
+        t2.append(([block], _T2_WIDTH))
+        cols = tpl2.row(rows[0]).cols
+        t2.append((["信息内容", *(tpl2.col(c).label for c in cols)], _T2_WIDTH))
+        for r in rows:
+            spec = tpl2.row(r)
+            t2.append(([spec.label, *(_fmt(s, f"t2.{r}.{c}", st) for c in spec.cols)], _T2_WIDTH))
+    t3: list[tuple[list[str], int]] = [
+        ([_T3_NOTE, "申请人情况"], _T3_WIDTH),
+        (["自然人", "法人或其他组织", "总计"], _T3_WIDTH),
+        (["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"], _T3_WIDTH),
+    ]
+    for key, labels in _t3_labels(v):
+        values = [_fmt(s, f"t3.{key}.{c}") for c in T3_COL_KEYS if s.truth[f"t3.{key}.{c}"]]
+        if key == "other" and values and st.random() < 0.1:
+            values[0] += "撤"  # the seed's `6撤`: a note beside the number
+        t3.append(([*labels, *values], _T3_WIDTH))
+    t4: list[tuple[list[str], int]] = [(list(h), _T4_WIDTH) for h in _T4_HEAD]
+    t4_keys = [f"t4.cases.{g}_{r}" for g in T4_GROUPS for r in (*_RESULTS4, "total")]
+    t4.append(([_fmt(s, k) for k in t4_keys if s.truth[k]], _T4_WIDTH))
+    return {"t2": t2, "t3": t3, "t4": t4}
+
+
+@lru_cache(maxsize=None)
+def _t3_labels(version: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    tpl = template("t3", version)
+    out = []
+    prev = ""
+    for row in tpl.data_rows:
+        cells: list[str] = []
+        if row.group:
+            if not _in_outcomes(prev):  # first outcome row: 三、本年度办理结果 starts here (rowspan)
+                cells.append("三、本年度办理结果")
+            if row.group != "三、本年度办理结果" and row.group != prev:
+                cells.append(row.group)  # （三）不予公开 … starts in its first sub-row (rowspan)
+        cells.append(row.ordinal + row.label)
+        out.append((row.key, tuple(cells)))
+        prev = row.group
+    return tuple(out)
+
+
+_HALF = str.maketrans({"（": "(", "）": ")", "，": ",", "：": ":", "；": ";", "！": "!", "？": "?"})
+
+
+@lru_cache(maxsize=1)
+def _s2t():
+    import opencc
+    return opencc.OpenCC("s2t")
+
+
+def render_pipe(s: Synth, traditional: bool = False) -> str:
+    """The seed's one-cell-per-line form; `traditional`: OpenCC s2t and half-width punctuation, like the seed."""
+    st = random.Random(s.style)
+    one, five, six = _prose(s, st)
+    tables = _pipe_rows(s, st)
+    out: list[str] = [_SECTION_TITLES[0], one]
+    for title, table in zip(_SECTION_TITLES[1:4], ("t2", "t3", "t4")):
+        out.append(title)
+        rows = tables[table]
+        for i, (cells, width) in enumerate(rows):
+            out.extend(f"{c} |" for c in cells)
+            if i < len(rows) - 1:
+                out.append("|" * (width - len(cells)))
+    out += [_SECTION_TITLES[4], five, _SECTION_TITLES[5], six]
+    text = "\n".join(out) + "\n"
+    if traditional:
+        text = _s2t().convert(text).translate(_HALF)
+    return text
+
+
+# ---------------------------------------------------------------- glued form
+
+def render_glued(s: Synth) -> str:
+    """The crawl's innerText: metadata lines, then the whole report on one line, every cell printed."""
+    st = random.Random(s.style ^ 0x5A5A5A5A)
+    one, five, six = _prose(s, random.Random(s.style))
+    v = s.version
+    spaced = st.random() < 0.2  # some crawls keep a space at some cell boundaries (`230 000023`)
+
+    def run(keys: list[str]) -> str:
+        parts = [_fmt(s, k, st) for k in keys]
+        out = parts[0]
+        for p in parts[1:]:
+            out += (" " if spaced and st.random() < 0.3 else "") + p
+        return out
+
+    body: list[str] = []
+    if st.random() < 0.5:
+        body.append(f"本报告根据《中华人民共和国政府信息公开条例》编制。本报告所列数据统计期限为{s.year}年1月1日至"
+                    f"{s.year}年12月31日。")
+    body.append(_SECTION_TITLES[0] + (" " if st.random() < 0.5 else "") + one.replace("\n", ""))
+    body.append(_SECTION_TITLES[1] + (" " if st.random() < 0.3 else ""))
+    tpl2 = template("t2", v)
+    for block, rows in _T2_BLOCKS[v]:
+        body.append(block + "信息内容" + "".join(tpl2.col(c).label for c in tpl2.row(rows[0]).cols))
+        for r in rows:
+            spec = tpl2.row(r)
+            body.append(spec.label + run([f"t2.{r}.{c}" for c in spec.cols]))
+    body.append(_SECTION_TITLES[2])
+    orgs = "商业企业科研机构社会公益 组织 法律服务 机构 其他" if st.random() < 0.3 else "商业企业科研机构社会公益组织法律服务机构其他"
+    body.append(_T3_NOTE + "申请人情况自然人法人或其他组织总计" + orgs)
+    outcome_head = "三、本年度办 理结果 " if st.random() < 0.2 else "三、本年度办理结果"
+    for key, labels in _t3_labels(v):
+        text = "".join(outcome_head if lab == "三、本年度办理结果" else lab for lab in labels)
+        if key.startswith("other_") and st.random() < 0.5:
+            text += " "
+        body.append(text + run([f"t3.{key}.{c}" for c in T3_COL_KEYS]))
+    body.append(_SECTION_TITLES[3] + "".join("".join(h) for h in _T4_HEAD))
+    body.append(run([f"t4.cases.{g}_{r}" for g in T4_GROUPS for r in (*_RESULTS4, "total")]))
+    body.append(_SECTION_TITLES[4] + five + _SECTION_TITLES[5] + (" " if st.random() < 0.3 else "") + six)
+    title = f"{s.agency}{s.year}年度政府信息公开工作年度报告"
+    head = [f"标题: {title}", f"发布时间: {s.year + 1}-0{st.randint(1, 3)}-{st.randint(10, 28)} 15:35", "文号: ",
+            f"发布机构: {s.agency if st.random() < 0.7 else ''}", "栏目: 政府信息公开年报",
+            f"原文链接: https://www.example.gov.cn/zwgk/zfxxgk/zfxxgknb/{s.year + 1}03/t{s.year + 1}0310_{s.style % 99991}.htm",
+            "页面链接与图片详见 links.tsv(同目录)", "==================== 正文 ====================", "".join(body)]
+    return "\n".join(head) + "\n"
+
+
+def render(s: Synth, form: str) -> str:
+    if form == "pipe":
+        return render_pipe(s)
+    if form == "pipe-traditional":
+        return render_pipe(s, traditional=True)
+    if form == "glued":
+        return render_glued(s)
+    raise ValueError(f"unknown form {form!r} (one of {', '.join(FORMS)})")
+
+
+# ---------------------------------------------------------------- CLI
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m ogi.synth", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=50, help="number of reports")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--form", choices=FORMS, default="pipe")
+    ap.add_argument("--version", choices=("2019", "2021", "both"), default="both",
+                    help="template version (both: alternate)")
+    ap.add_argument("-o", "--out", required=True, type=Path, help="output directory")
+    args = ap.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(args.seed)
+    for i in range(args.n):
+        version = args.version if args.version != "both" else ("2019", "2021")[i % 2]
+        s = generate(rng, version)
+        name = f"synth_{args.seed}_{i:05d}_{version}"
+        (args.out / f"{name}.txt").write_text(render(s, args.form), encoding="utf-8")
+        (args.out / f"{name}.truth.json").write_text(json.dumps(s.to_json(), ensure_ascii=False, indent=1) + "\n",
+                                                     encoding="utf-8")
+    print(f"wrote {args.n} {args.form} reports and their truth to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
