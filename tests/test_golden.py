@@ -20,9 +20,9 @@ CASES = [("seed", SEED)] + [(n.split(".")[0], CORPUS / n) for n in (
 
 
 def _document(path: Path) -> dict:
-    doc = ogi.extract(path).to_dict()
-    doc["source"]["path"] = path.name  # where the file lies is not part of the result
-    return doc
+    text = json.dumps(ogi.extract(path).to_dict(), ensure_ascii=False)
+    # where the file lies is not part of the result
+    return json.loads(text.replace(json.dumps(str(path), ensure_ascii=False)[1:-1], path.name))
 
 
 @pytest.mark.parametrize("name,path", CASES, ids=[c[0] for c in CASES])
