@@ -73,7 +73,7 @@ def tables(text: str, sections) -> list[RawTable]:
             cells.pop()
         if not any(parse_cell(c).kind == "value" for c in cells):
             continue  # header fragments, placeholder headers (数据1…), rules
-        row = RawRow(tuple(RawCell(c, line=no) for c in cells), "grid", line=no)
+        row = RawRow(tuple(RawCell(c, line=no, col=i) for i, c in enumerate(cells)), "grid", line=no)
         if current == "t4":
             t4_parts.append((t4_group, row))
         else:

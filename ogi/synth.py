@@ -28,7 +28,8 @@ from pathlib import Path
 from normalize.prior import p_nonzero
 from normalize.templates import T3_COL_KEYS, T3_LEAVES, T4_GROUPS, identities, template
 
-__all__ = ["Synth", "generate", "render_pipe", "render_glued", "truth_keys", "check_identities", "FORMS"]
+__all__ = ["Synth", "generate", "render", "render_pipe", "render_glued", "truth_keys", "check_identities", "compare",
+           "exactness", "derived_truth", "FORMS"]
 
 FORMS = ("pipe", "pipe-traditional", "glued")
 _COLS6 = T3_COL_KEYS[:6]
@@ -473,8 +474,11 @@ def render_glued(s: Synth) -> str:
     orgs = "商业企业科研机构社会公益 组织 法律服务 机构 其他" if st.random() < 0.3 else "商业企业科研机构社会公益组织法律服务机构其他"
     body.append(_T3_NOTE + "申请人情况自然人法人或其他组织总计" + orgs)
     outcome_head = "三、本年度办 理结果 " if st.random() < 0.2 else "三、本年度办理结果"
+    repeat_head = st.random() < 0.1  # r004 repeats 三、本年度办理结果 before （四）无法提供
     for key, labels in _t3_labels(v):
         text = "".join(outcome_head if lab == "三、本年度办理结果" else lab for lab in labels)
+        if repeat_head and labels[0] == "（四）无法提供":
+            text = "三、本年度办理结果" + text
         if key.startswith("other_") and st.random() < 0.5:
             text += " "
         body.append(text + run([f"t3.{key}.{c}" for c in T3_COL_KEYS]))
@@ -497,6 +501,78 @@ def render(s: Synth, form: str) -> str:
     if form == "glued":
         return render_glued(s)
     raise ValueError(f"unknown form {form!r} (one of {', '.join(FORMS)})")
+
+
+# ---------------------------------------------------------------- comparing an extraction with the truth
+
+CONFIDENT = ("read", "inferred", "blank")
+
+
+def derived_truth(s: Synth) -> dict[str, int]:
+    """Truth of the derived cells the pipeline outputs: `legal_entity_total` per t3 row, 2021 `other`."""
+    out: dict[str, int] = {}
+    rows = [r.key for r in template("t3", s.version).rows]
+    t = dict(s.truth)
+    if s.version == "2021":
+        for c in T3_COL_KEYS:
+            t[f"t3.other.{c}"] = sum(t[f"t3.{r}.{c}"] for r in ("other_no_correction", "other_no_fee", "other_misc"))
+            out[f"t3.other.{c}"] = t[f"t3.other.{c}"]
+    for r in rows:
+        out[f"t3.{r}.legal_entity_total"] = sum(t[f"t3.{r}.{c}"] for c in _ORGS)
+    return out
+
+
+def _same(a, b) -> bool:
+    return a is not None and b is not None and abs(float(a) - float(b)) < 1e-6
+
+
+def compare(report, s: Synth) -> list[tuple[str, str, str]]:
+    """Problems of an extraction against the truth, as (key, kind, detail); kinds:
+
+    - `confident_wrong`: status read/inferred/blank but value != truth (the worst bug);
+    - `confident_wrong_derived`: a derived/imputed/repaired cell with confidence 1.0 whose value != truth;
+    - `ambiguous_confidence`: an ambiguous cell with confidence >= 1;
+    - `ambiguous_truth_absent`: an ambiguous cell whose truth is neither its value nor an alternative;
+    - `key_absent`: a truth key missing from the output cells.
+    """
+    cells = {c.key: c for c in report.cells}
+    out: list[tuple[str, str, str]] = []
+    for key, want in s.truth.items():
+        c = cells.get(key)
+        if c is None:
+            out.append((key, "key_absent", f"truth {want}"))
+            continue
+        detail = f"{c.status} value={c.value!r} truth={want!r} raw={c.raw!r} conf={c.confidence} alts={list(c.alternatives)}"
+        if c.status in CONFIDENT and not _same(c.value, want):
+            out.append((key, "confident_wrong", detail))
+        elif c.status in ("imputed", "repaired", "derived") and c.confidence >= 1.0 and not _same(c.value, want):
+            out.append((key, "confident_wrong_derived", detail))
+        elif c.status == "ambiguous":
+            if c.confidence >= 1.0:
+                out.append((key, "ambiguous_confidence", detail))
+            if not (_same(c.value, want) or any(_same(a, want) for a in c.alternatives)):
+                out.append((key, "ambiguous_truth_absent", detail))
+    for key, want in derived_truth(s).items():
+        c = cells.get(key)
+        if c is not None and c.status in (*CONFIDENT, "derived") and c.confidence >= 1.0 and not _same(c.value, want):
+            out.append((key, "confident_wrong_derived", f"{c.status} value={c.value!r} truth={want!r}"))
+    return out
+
+
+def exactness(report, s: Synth) -> tuple[int, int, dict[str, int], dict[str, int]]:
+    """(exact cells, truth cells, cells per status, exact cells per status) over the truth keys."""
+    cells = {c.key: c for c in report.cells}
+    per: dict[str, int] = {}
+    exact_per: dict[str, int] = {}
+    exact = 0
+    for key, want in s.truth.items():
+        c = cells.get(key)
+        st = c.status if c is not None else "absent"
+        per[st] = per.get(st, 0) + 1
+        if c is not None and _same(c.value, want):
+            exact += 1
+            exact_per[st] = exact_per.get(st, 0) + 1
+    return exact, len(s.truth), per, exact_per
 
 
 # ---------------------------------------------------------------- CLI
