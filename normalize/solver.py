@@ -9,10 +9,11 @@ combinations and, for each identity, whether every optimal combination violates 
 Method: dynamic programming over the rows in a fixed order. The state after a row is the vector of
 partial sums of the identities that are open (some of their rows assigned, not all). An identity that can
 no longer hold (a positive partial sum with only subtractions of non-negative cells left, or the reverse)
-is marked violated at once and drops out of the state, so states merge. Budgets 0, 1, 2… of violations are
+(its negated partial sum is not among the sums the remaining rows can still add, each identity taken on
+its own) is marked violated at once and drops out of the state, so states merge. Budgets 0, 1, 2… of violations are
 tried in turn; states over budget are dropped. A forward pass (min cost, weight, count, best path) and a
 backward pass over the stored transitions give exact marginals. No sampling, no greedy choice: if the
-state space exceeds `max_states`, the solve reports `exhausted` and callers must not claim certainty.
+work exceeds `max_work` transitions, the solve reports `exhausted` and callers must not claim certainty.
 """
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from typing import Sequence
 
 from normalize.templates import Identity
 
-_TRACE = False
 _MAX_REACH = 20_000
 _VIOL = None  # sentinel in a state: this identity is already violated
 
@@ -48,14 +48,15 @@ class Solution:
 
 
 def solve(rows: Sequence[RowVar], identities: Sequence[Identity], *, max_budget: int = 8,
-          max_states: int = 400_000) -> Solution:
+          max_work: int = 300_000) -> Solution:
+    """`max_work` bounds the transitions tried over all budgets (about a second of work)."""
     cell_row = {c: (i, j) for i, r in enumerate(rows) for j, c in enumerate(r.cells)}
     idents = [idn for idn in identities if all(c in cell_row for c in idn.cells)]
     order = _row_order(rows, idents, cell_row)
     plan = _Plan(rows, idents, cell_row, order)
     for budget in range(max_budget + 1):
         try:
-            result = plan.run(budget, max_states)
+            result = plan.run(budget, max_work)
         except _TooLarge:
             return _exhausted(rows)
         if result is not None:
@@ -112,6 +113,7 @@ def _row_order(rows, idents, cell_row) -> list[int]:
 class _Plan:
     def __init__(self, rows, idents, cell_row, order):
         self.rows, self.idents, self.order = rows, idents, order
+        self.work = 0
         pos = {r: k for k, r in enumerate(order)}
         n = len(order)
         first = [min(pos[cell_row[c][0]] for c in idn.cells) for idn in idents]
@@ -149,19 +151,21 @@ class _Plan:
                                  default=0))
         self.lb_after = [sum(local_min[k + 1:]) for k in range(n)]
 
-    def run(self, budget: int, max_states: int) -> Solution | None:
+    def run(self, budget: int, max_work: int) -> Solution | None:
         idents, order, rows = self.idents, self.order, self.rows
         n = len(order)
         # layer states: key -> [cost, weight_sum, count, best_weight, best_back]
         layers: list[dict] = [{(): [0, 1.0, 1, 1.0, None]}]
         edges: list[list[tuple]] = []
-        total_states = 0
         for k in range(n):
             row = rows[order[k]]
             before, after = self.open_before[k], self.open_before[k + 1]
             closing, reach = self.closing[k], self.reach[k]
             nxt: dict = {}
             layer_edges = []
+            self.work += len(layers[k]) * len(self.contrib[k])
+            if self.work > max_work:
+                raise _TooLarge
             for key, (cost, _w, _n, _bw, _bb) in layers[k].items():
                 partial = dict(zip(before, key))
                 for ci, contrib in enumerate(self.contrib[k]):
@@ -206,10 +210,6 @@ class _Plan:
                         slot[2] += prev[2]
                         if prev[3] * w > slot[3]:
                             slot[3], slot[4] = prev[3] * w, (key, ci, tuple(violated))
-            total_states += len(nxt)
-            if __debug__ and _TRACE: print('  layer', k, len(nxt), len(layer_edges))
-            if total_states > max_states:
-                raise _TooLarge
             layers.append(nxt)
             edges.append(layer_edges)
             if not nxt:
