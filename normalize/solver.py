@@ -8,10 +8,9 @@ combinations and, for each identity, whether every optimal combination violates 
 
 Method: dynamic programming over the rows in a fixed order. The state after a row is the vector of
 partial sums of the identities that are open (some of their rows assigned, not all). An identity that can
-no longer hold (a positive partial sum with only subtractions of non-negative cells left, or the reverse)
-(its negated partial sum is not among the sums the remaining rows can still add, each identity taken on
-its own) is marked violated at once and drops out of the state, so states merge. Budgets 0, 1, 2… of violations are
-tried in turn; states over budget are dropped. A forward pass (min cost, weight, count, best path) and a
+no longer hold (its negated partial sum is not among the sums the remaining rows can still add, each
+identity taken on its own) is marked violated at once and drops out of the state, so states merge.
+Budgets 0, 1, 2… of violations are tried in turn; states over budget are dropped. A forward pass (min cost, weight, count, best path) and a
 backward pass over the stored transitions give exact marginals. No sampling, no greedy choice: if the
 work exceeds `max_work` transitions, the solve reports `exhausted` and callers must not claim certainty.
 """
