@@ -56,12 +56,30 @@ def row_candidates(obs: RowObs, tpl: TableTemplate, local: tuple[Identity, ...])
     elif len(toks) == n or obs.layout == "read":
         cands = [_from_tokens(obs, list(range(min(n, len(toks)))) + [None] * max(0, n - len(toks)))]
     elif len(toks) < n:
-        cands = [_from_tokens(obs, _positions(n, combo)) for combo in combinations(range(n), len(toks))]
+        cands = _placements(obs, n, cells, local)
     else:
         cands, problem = [], f"{len(toks)} values for {n} cells"
     cands = _keep_best(cands, cells, local)
     weights = tuple(_weight(c, tpl.table, obs.key, cols, obs.layout) for c in cands)
     return RowCandidates(obs, cells, cols, tuple(cands), weights, truncated, problem)
+
+
+def _placements(obs: RowObs, n: int, cells, local) -> list[Candidate]:
+    """Each order-preserving placement of the row's k values into its n cells; only the best by local cost
+    become candidates (costs are computed on bare value vectors, the common case being thousands for t4)."""
+    vals = [t.parsed.value if t.parsed.kind == "value" else None for t in obs.tokens]
+    combos = list(combinations(range(n), len(vals)))
+    if local:
+        terms = _local_terms(cells, local)
+        costs = []
+        for combo in combos:
+            vec: list = [None] * n
+            for v, col in zip(vals, combo):
+                vec[col] = v
+            costs.append(_cost(vec, terms))
+        best = min(costs)
+        combos = [c for c, k in zip(combos, costs) if k == best]
+    return [_from_tokens(obs, _positions(n, combo)) for combo in combos]
 
 
 def _positions(n: int, combo: tuple[int, ...]) -> list[int | None]:
@@ -83,15 +101,32 @@ def _from_tokens(obs: RowObs, sources: list[int | None]) -> Candidate:
 
 
 def local_cost(values: tuple, cells: tuple[str, ...], local: tuple[Identity, ...]) -> int:
+    return _cost(values, _local_terms(cells, local))
+
+
+def _local_terms(cells: tuple[str, ...], local: tuple[Identity, ...]) -> list[tuple[int, list[tuple[int, int]]]]:
     idx = {c: i for i, c in enumerate(cells)}
-    return sum(idn.weight for idn in local
-               if abs(sum(coef * (values[idx[c]] or 0) for c, coef in idn.terms)) > 1e-9)
+    return [(idn.weight, [(idx[c], coef) for c, coef in idn.terms]) for idn in local]
+
+
+def _cost(values, terms) -> int:
+    cost = 0
+    for weight, ts in terms:
+        total = 0
+        for i, coef in ts:
+            v = values[i]
+            if v:
+                total += coef * v
+        if abs(total) > 1e-9:
+            cost += weight
+    return cost
 
 
 def _keep_best(cands: list[Candidate], cells, local) -> list[Candidate]:
     if not local or not cands:
         return cands
-    costs = [local_cost(c.values, cells, local) for c in cands]
+    terms = _local_terms(cells, local)
+    costs = [_cost(c.values, terms) for c in cands]
     best = min(costs)
     return [c for c, k in zip(cands, costs) if k == best]
 

@@ -7,7 +7,7 @@ from difflib import SequenceMatcher
 from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
 from normalize.numbers import ParsedCell, parse_cell
 from normalize.templates import TABLES, TableTemplate, detect_version, template
-from normalize.text import label_key
+from normalize.text import label_key, normalize_text, strip_ordinals
 
 
 @dataclass(frozen=True)
@@ -49,22 +49,31 @@ def match_row(label: str, tpl: TableTemplate, cursor: int) -> tuple[str | None, 
     k = label_key(label)
     if not k:
         return None, 0.0
+    best = _best(k, tpl, cursor, fuzzy=False)
+    if best[0] < 0.85:
+        best = max(best, _best(k, tpl, cursor, fuzzy=True))
+    return (best[2], best[0]) if best[0] >= 0.6 else (None, 0.0)
+
+
+def _best(k: str, tpl: TableTemplate, cursor: int, fuzzy: bool) -> tuple[float, int, str | None]:
     best: tuple[float, int, str | None] = (0.0, 0, None)
     for idx, row in enumerate(tpl.rows):
         for key in row.keys:
-            if k == key:
+            if fuzzy:
+                score = SequenceMatcher(None, k, key).ratio() if abs(len(k) - len(key)) <= 3 else 0.0
+                score = score * 0.9 if score >= 0.75 else 0.0
+            elif k == key:
                 score = 1.0
             elif len(key) >= 2 and key in k:
                 score = 0.85 * len(key) / len(k) + 0.1
             elif len(k) >= 3 and k in key:
                 score = 0.8 * len(k) / len(key)
             else:
-                score = SequenceMatcher(None, k, key).ratio() if abs(len(k) - len(key)) <= 3 else 0.0
-                score = score * 0.9 if score >= 0.75 else 0.0
+                continue
             rank = (score, 1 if idx >= cursor else 0, row.key)
             if rank[:2] > best[:2]:
                 best = rank
-    return (best[2], best[0]) if best[0] >= 0.6 else (None, 0.0)
+    return best
 
 
 def _split(row: RawRow) -> tuple[list[RawCell], list[Token]]:
@@ -129,7 +138,8 @@ def _observe_table(table: str, raw_tables: list[RawTable], other_version: str | 
                     key, _score = match_row(lab.text, tpl, cursor)
                     if key:
                         break
-            if not values and (key is None or match_row(labels[-1].text, tpl, cursor)[1] < 0.85):
+            if not values and (key is None or match_row(labels[-1].text, tpl, cursor)[1] < 0.85
+                               or tpl.row(key).derived):
                 continue
             if key is None and table == "t4" and not labels:
                 key = "cases"
@@ -145,6 +155,10 @@ def _observe_table(table: str, raw_tables: list[RawTable], other_version: str | 
             rows[key] = _row_obs(key, r, values, t.index, ri)
             cursor = order.get(key, cursor)
     _place_detached(tpl, rows, detached, extras)
+    if table == "t4" and "cases" not in rows and all(r.layout == "ordered" for t in raw_tables for r in t.rows):
+        # the seed's form prints no line at all for an all-empty last row: t4 headed but without numbers
+        last = raw_tables[-1]
+        rows["cases"] = RowObs("cases", (), "ordered", last.index, len(last.rows), last.rows[-1].line)
     other_one = table == "t3" and version == "2021" and "other" in rows
     return TableObs(table, version, tuple(rows[k] for k in order if k in rows), tuple(extras), other_one)
 
@@ -165,6 +179,8 @@ def _place_detached(tpl: TableTemplate, rows: dict[str, RowObs], detached, extra
 
 def _is_header(labels: list[RawCell], tpl: TableTemplate) -> bool:
     """A row of column headings (自然人 | 商业企业 | … | 总计) or a block caption, not a data row."""
+    if labels and strip_ordinals(normalize_text(labels[-1].text)) != normalize_text(labels[-1].text).strip():
+        return False  # `（七）总计` is a row; the heading `总计` has no ordinal
     last = label_key(labels[-1].text, keep_notes=True) if labels else ""
     words = {label_key(c.label) for c in tpl.cols} | {label_key(w) for w in tpl.header_words}
     return last in words or any(w in last for w in map(label_key, tpl.header_words) if len(w) >= 4)

@@ -79,33 +79,37 @@ def _row_order(rows, idents, cell_row) -> list[int]:
     """Greedy order that keeps states small: fixed rows first; then the row that closes identities or
     leaves them monotone (only additions, or only subtractions, still to come: then an overshoot is a
     certain violation and the state collapses), fewest candidates first."""
-    terms_by_row = [dict() for _ in rows]  # row -> {identity: set of coefficient signs of that row}
+    signs_of_row = [dict() for _ in rows]  # row -> {identity: set of coefficient signs of that row}
     for i, idn in enumerate(idents):
         for c, coef in idn.terms:
-            terms_by_row[cell_row[c][0]].setdefault(i, set()).add(1 if coef > 0 else -1)
-    remaining = set(range(len(rows)))
-    order: list[int] = []
-
-    def signs_left(i: int, left: set[int]) -> set[int]:
-        return set().union(*(terms_by_row[r].get(i, set()) for r in left))
+            signs_of_row[cell_row[c][0]].setdefault(i, set()).add(1 if coef > 0 else -1)
+    left = [{1: 0, -1: 0} for _ in idents]  # per identity: rows not yet ordered with each sign
+    for r in range(len(rows)):
+        for i, signs in signs_of_row[r].items():
+            for sg in signs:
+                left[i][sg] += 1
 
     def score(r: int) -> tuple:
-        left = remaining - {r}
         closes = monotone = mixed = 0
-        for i in terms_by_row[r]:
-            s = signs_left(i, left)
-            if not s:
+        for i, signs in signs_of_row[r].items():
+            rest = {sg for sg in (1, -1) if left[i][sg] - (sg in signs) > 0}
+            if not rest:
                 closes += 1
-            elif len(s) == 1:
+            elif len(rest) == 1:
                 monotone += 1
             else:
                 mixed += 1
         return (len(rows[r].candidates) > 1, -(closes + monotone), mixed, len(rows[r].candidates), r)
 
+    remaining = set(range(len(rows)))
+    order: list[int] = []
     while remaining:
         nxt = min(remaining, key=score)
         remaining.remove(nxt)
         order.append(nxt)
+        for i, signs in signs_of_row[nxt].items():
+            for sg in signs:
+                left[i][sg] -= 1
     return order
 
 

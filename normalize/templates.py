@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from normalize.text import label_key
 
@@ -29,7 +29,7 @@ class RowSpec:
     aliases: tuple[str, ...] = ()
     derived: bool = False  # computed by definition, never read (2021 t3 `other`)
 
-    @property
+    @cached_property
     def keys(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(k for k in (label_key(self.label), *map(label_key, self.aliases)) if k))
 

@@ -59,6 +59,7 @@ def strip_ordinals(label: str) -> str:
     return label
 
 
+@lru_cache(maxsize=65536)
 def label_key(label: str, keep_notes: bool = False) -> str:
     """A matching key: simplified, half-width, no ordinals, no notes in parentheses, no punctuation/spaces."""
     text = normalize_text(label).lower()
