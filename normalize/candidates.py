@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 
 from normalize import prior
@@ -66,20 +67,27 @@ def row_candidates(obs: RowObs, tpl: TableTemplate, local: tuple[Identity, ...])
 
 def _placements(obs: RowObs, n: int, cells, local) -> list[Candidate]:
     """Each order-preserving placement of the row's k values into its n cells; only the best by local cost
-    become candidates (costs are computed on bare value vectors, the common case being thousands for t4)."""
-    vals = [t.parsed.value if t.parsed.kind == "value" else None for t in obs.tokens]
+    become candidates."""
+    vals = tuple(t.parsed.value if t.parsed.kind == "value" else None for t in obs.tokens)
+    signature = tuple((w, tuple(ts)) for w, ts in _local_terms(cells, local))
+    return [_from_tokens(obs, _positions(n, combo)) for combo in _best_combos(vals, n, signature)]
+
+
+@lru_cache(maxsize=16384)
+def _best_combos(vals: tuple, n: int, terms: tuple) -> tuple[tuple[int, ...], ...]:
+    """The placements (columns of each value) with the fewest row-local violations. Cached: the same small
+    rows (`2 | 2`, `1 | 1`) recur across reports."""
     combos = list(combinations(range(n), len(vals)))
-    if local:
-        terms = _local_terms(cells, local)
-        costs = []
-        for combo in combos:
-            vec: list = [None] * n
-            for v, col in zip(vals, combo):
-                vec[col] = v
-            costs.append(_cost(vec, terms))
-        best = min(costs)
-        combos = [c for c, k in zip(combos, costs) if k == best]
-    return [_from_tokens(obs, _positions(n, combo)) for combo in combos]
+    if not terms:
+        return tuple(combos)
+    costs = []
+    for combo in combos:
+        vec: list = [None] * n
+        for v, col in zip(vals, combo):
+            vec[col] = v
+        costs.append(_cost(vec, terms))
+    best = min(costs)
+    return tuple(c for c, k in zip(combos, costs) if k == best)
 
 
 def _positions(n: int, combo: tuple[int, ...]) -> list[int | None]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
 from normalize.numbers import ParsedCell, parse_cell
@@ -45,35 +46,43 @@ class Observation:
 
 
 def match_row(label: str, tpl: TableTemplate, cursor: int) -> tuple[str | None, float]:
-    """Best template row for a label: exact key, then containment, then a fuzzy ratio (lost glyphs)."""
+    """Best template row for a label: exact key, then containment, then a fuzzy ratio (lost glyphs).
+    Among equal scores, a row at or after `cursor` (the last row matched) wins."""
     k = label_key(label)
     if not k:
         return None, 0.0
-    best = _best(k, tpl, cursor, fuzzy=False)
-    if best[0] < 0.85:
-        best = max(best, _best(k, tpl, cursor, fuzzy=True))
-    return (best[2], best[0]) if best[0] >= 0.6 else (None, 0.0)
+    scored = _scores(k, tpl.table, tpl.version, fuzzy=False)
+    if not scored or scored[0][0] < 0.85:
+        scored = sorted(scored + _scores(k, tpl.table, tpl.version, fuzzy=True), reverse=True)
+    if not scored or scored[0][0] < 0.6:
+        return None, 0.0
+    top = [s for s in scored if s[0] == scored[0][0]]
+    score, _idx, key = next((s for s in top if s[1] >= cursor), top[0])
+    return key, score
 
 
-def _best(k: str, tpl: TableTemplate, cursor: int, fuzzy: bool) -> tuple[float, int, str | None]:
-    best: tuple[float, int, str | None] = (0.0, 0, None)
-    for idx, row in enumerate(tpl.rows):
+@lru_cache(maxsize=65536)
+def _scores(k: str, table: str, version: str, fuzzy: bool) -> list[tuple[float, int, str]]:
+    """(score, row index, row key) of every template row the label key may name, best first."""
+    out = []
+    for idx, row in enumerate(template(table, version).rows):
+        score = 0.0
         for key in row.keys:
             if fuzzy:
-                score = SequenceMatcher(None, k, key).ratio() if abs(len(k) - len(key)) <= 3 else 0.0
-                score = score * 0.9 if score >= 0.75 else 0.0
+                s = SequenceMatcher(None, k, key).ratio() if abs(len(k) - len(key)) <= 3 else 0.0
+                s = s * 0.9 if s >= 0.75 else 0.0
             elif k == key:
-                score = 1.0
+                s = 1.0
             elif len(key) >= 2 and key in k:
-                score = 0.85 * len(key) / len(k) + 0.1
+                s = 0.85 * len(key) / len(k) + 0.1
             elif len(k) >= 3 and k in key:
-                score = 0.8 * len(k) / len(key)
+                s = 0.8 * len(k) / len(key)
             else:
-                continue
-            rank = (score, 1 if idx >= cursor else 0, row.key)
-            if rank[:2] > best[:2]:
-                best = rank
-    return best
+                s = 0.0
+            score = max(score, s)
+        if score > 0:
+            out.append((score, idx, row.key))
+    return sorted(out, key=lambda s: (-s[0], s[1]))
 
 
 def _split(row: RawRow) -> tuple[list[RawCell], list[Token]]:

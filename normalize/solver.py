@@ -99,8 +99,10 @@ def _row_order(rows, idents, cell_row) -> list[int]:
                 monotone += 1
             else:
                 mixed += 1
-        return (len(rows[r].candidates) > 1, -(closes + monotone), mixed, len(rows[r].candidates), r)
+        return (len(rows[r].candidates) > 1, -(closes + monotone), mixed, -bulk[r], len(rows[r].candidates), r)
 
+    # big numbers fit in few places: placing them early prunes the most
+    bulk = [max((sum(abs(v or 0) for v in cand) for cand in row.candidates), default=0) for row in rows]
     remaining = set(range(len(rows)))
     order: list[int] = []
     while remaining:
@@ -125,21 +127,23 @@ class _Plan:
         self.open_before = [[i for i in range(len(idents)) if first[i] < k <= last[i]] for k in range(n + 1)]
         self.closing = [[i for i in range(len(idents)) if last[i] == k] for k in range(n)]
         # per step and candidate: contribution to each identity touching that row
+        terms_of_row: list[dict[int, list[tuple[int, int]]]] = [dict() for _ in rows]
+        for i, idn in enumerate(idents):
+            for c, coef in idn.terms:
+                r, j = cell_row[c]
+                terms_of_row[r].setdefault(i, []).append((j, coef))
         self.contrib: list[list[dict[int, float]]] = []
         for k, r in enumerate(order):
-            row = rows[r]
-            touching = [(i, [(row.cells.index(c), coef) for c, coef in idn.terms if cell_row[c][0] == r])
-                        for i, idn in enumerate(idents) if first[i] <= k <= last[i]
-                        and any(cell_row[c][0] == r for c in idn.cells)]
+            touching = list(terms_of_row[r].items())
             self.contrib.append([{i: sum(coef * (cand[j] or 0) for j, coef in terms) for i, terms in touching}
-                                 for cand in row.candidates])
+                                 for cand in rows[r].candidates])
         # what the rows after step k can still add to each open identity (each identity on its own): a
         # partial sum whose negation is not reachable is a certain violation. None: too many to track.
         self.reach: list[dict[int, frozenset | None]] = [dict() for _ in range(n)]
         ahead: dict[int, frozenset | None] = {i: frozenset({0}) for i in range(len(idents))}
         for k in range(n - 1, -1, -1):
             self.reach[k] = {i: ahead[i] for i in self.open_before[k + 1]}
-            for i in list(ahead):
+            for i in {i for c in self.contrib[k][:1] for i in c}:
                 vals = {c.get(i, 0) for c in self.contrib[k]}
                 if ahead[i] is None or len(vals) * len(ahead[i]) > _MAX_REACH:
                     ahead[i] = None
@@ -163,42 +167,49 @@ class _Plan:
         for k in range(n):
             row = rows[order[k]]
             before, after = self.open_before[k], self.open_before[k + 1]
-            closing, reach = self.closing[k], self.reach[k]
+            bpos = {i: j for j, i in enumerate(before)}
+            reach = self.reach[k]
+            # identities carried from the previous state that close here, and the open ones after this row
+            close_src = [(bpos[i], i, idents[i].weight) for i in self.closing[k] if i in bpos]
+            after_src = [(bpos.get(i), i, idents[i].weight, reach[i]) for i in after]
+            local = [i for i in self.closing[k] if i not in bpos]
+            per_cand = []  # (additions to closing, additions to open, local cost, local violations)
+            for contrib in self.contrib[k]:
+                lv = tuple(i for i in local if abs(contrib.get(i, 0)) > 1e-9)
+                per_cand.append(([contrib.get(i, 0) for _, i, _ in close_src],
+                                 [contrib.get(i, 0) for _, i, _, _ in after_src],
+                                 sum(idents[i].weight for i in lv), lv))
             nxt: dict = {}
             layer_edges = []
-            self.work += len(layers[k]) * len(self.contrib[k])
+            self.work += len(layers[k]) * len(per_cand)
             if self.work > max_work:
                 raise _TooLarge
             for key, (cost, _w, _n, _bw, _bb) in layers[k].items():
-                partial = dict(zip(before, key))
-                for ci, contrib in enumerate(self.contrib[k]):
-                    add = 0
-                    newp = dict(partial)
-                    violated = []
-                    for i, v in contrib.items():
-                        if i in newp:
-                            if newp[i] is not _VIOL:
-                                newp[i] += v
-                        else:
-                            newp[i] = v
-                    for i in closing:
-                        val = newp.pop(i)
-                        if val is not _VIOL and abs(val) > 1e-9:
-                            add += idents[i].weight
+                for ci, (add_close, add_after, add, lv) in enumerate(per_cand):
+                    violated = list(lv)
+                    for (p, i, w8), a in zip(close_src, add_close):
+                        val = key[p]
+                        if val is not _VIOL and abs(val + a) > 1e-9:
+                            add += w8
                             violated.append(i)
-                    for i in after:
-                        val = newp[i]
+                    new = []
+                    for (p, i, w8, r), a in zip(after_src, add_after):
+                        val = a if p is None else key[p]
                         if val is _VIOL:
+                            new.append(_VIOL)
                             continue
-                        r = reach[i]
+                        if p is not None:
+                            val += a
                         if r is not None and -val not in r:
-                            newp[i] = _VIOL
-                            add += idents[i].weight
+                            new.append(_VIOL)
+                            add += w8
                             violated.append(i)
+                        else:
+                            new.append(val)
                     c2 = cost + add
                     if c2 + self.lb_after[k] > budget:
                         continue
-                    nkey = tuple(newp[i] for i in after)
+                    nkey = tuple(new)
                     w = row.weights[ci]
                     slot = nxt.get(nkey)
                     layer_edges.append((key, ci, nkey, add, tuple(violated)))

@@ -67,7 +67,7 @@ class Identity:
     lhs: tuple[str, ...] = field(default=())  # the cells printed on the left (for check lhs/rhs)
     weight: int = 1  # cost of violating it when reconstructing
 
-    @property
+    @cached_property
     def cells(self) -> tuple[str, ...]:
         return tuple(k for k, _ in self.terms)
 

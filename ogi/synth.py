@@ -488,7 +488,8 @@ def render_glued(s: Synth) -> str:
     title = f"{s.agency}{s.year}年度政府信息公开工作年度报告"
     head = [f"标题: {title}", f"发布时间: {s.year + 1}-0{st.randint(1, 3)}-{st.randint(10, 28)} 15:35", "文号: ",
             f"发布机构: {s.agency if st.random() < 0.7 else ''}", "栏目: 政府信息公开年报",
-            f"原文链接: https://www.example.gov.cn/zwgk/zfxxgk/zfxxgknb/{s.year + 1}03/t{s.year + 1}0310_{s.style % 99991}.htm",
+            f"原文链接: https://www.example.gov.cn/zwgk/zfxxgk/zfxxgknb/{s.year + 1}03/"
+            f"t{s.year + 1}0310_{s.style % 99991}.htm",
             "页面链接与图片详见 links.tsv(同目录)", "==================== 正文 ====================", "".join(body)]
     return "\n".join(head) + "\n"
 
@@ -542,7 +543,8 @@ def compare(report, s: Synth) -> list[tuple[str, str, str]]:
         if c is None:
             out.append((key, "key_absent", f"truth {want}"))
             continue
-        detail = f"{c.status} value={c.value!r} truth={want!r} raw={c.raw!r} conf={c.confidence} alts={list(c.alternatives)}"
+        detail = (f"{c.status} value={c.value!r} truth={want!r} raw={c.raw!r} conf={c.confidence} "
+                  f"alts={list(c.alternatives)}")
         if c.status in CONFIDENT and not _same(c.value, want):
             out.append((key, "confident_wrong", detail))
         elif c.status in ("imputed", "repaired", "derived") and c.confidence >= 1.0 and not _same(c.value, want):

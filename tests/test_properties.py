@@ -33,7 +33,10 @@ SEED_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "seed" / "000_
 
 
 def _settings(n: int):
-    return settings(max_examples=max(1, int(n * SCALE)), deadline=None, derandomize=False,
+    # derandomized: CI runs the same examples every time (a failure is reproducible, never flaky);
+    # set OGI_PROPERTY_RANDOM=1 to explore new seeds
+    return settings(max_examples=max(1, int(n * SCALE)), deadline=None,
+                    derandomize=os.environ.get("OGI_PROPERTY_RANDOM") != "1",
                     phases=(Phase.explicit, Phase.reuse, Phase.generate),
                     suppress_health_check=[HealthCheck.too_slow])
 
@@ -225,3 +228,24 @@ def test_render_glued_prints_every_cell_on_one_line(version):
         digits = sum(len(re.sub(r"\D", "", synth._fmt(s, k))) for k in s.truth)
         tables = body[body.index("二、主动公开"):body.index("五、存在")]
         assert len(re.findall(r"\d", re.sub(r"[1-8]\.(?=\D)", "", tables))) == digits, seed
+
+
+def test_compare_flags_a_wrong_truth():
+    """The oracle itself: perturbing one truth value must surface as a problem of the matching kind."""
+    for seed in range(100):  # a report with both confident and ambiguous cells
+        s, report = _run(seed, "2019", "pipe")
+        cells = {c.key: c for c in report.cells}
+        amb = [k for k in s.truth if cells[k].status == "ambiguous"]
+        if amb and synth.compare(report, s) == []:
+            break
+    assert amb, "no generated report with ambiguous cells in 100 seeds"
+    read = next(k for k in s.truth if cells[k].status in synth.CONFIDENT)
+    bad = dict(s.truth, **{read: s.truth[read] + 1})
+    kinds = {kind for _, kind, _ in synth.compare(report, synth.Synth(s.version, bad, s.agency, s.year, s.units))}
+    assert "confident_wrong" in kinds
+    bad = dict(s.truth, **{amb[0]: 10**9})
+    kinds = {kind for _, kind, _ in synth.compare(report, synth.Synth(s.version, bad, s.agency, s.year, s.units))}
+    assert "ambiguous_truth_absent" in kinds
+    bad = dict(s.truth, **{"t9.nowhere.total": 1})
+    kinds = {kind for _, kind, _ in synth.compare(report, synth.Synth(s.version, bad, s.agency, s.year, s.units))}
+    assert "key_absent" in kinds
