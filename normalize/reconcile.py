@@ -153,8 +153,10 @@ def _value(c: Cell | None):
 
 
 def _impute(cells: dict[str, Cell], idents: tuple[Identity, ...]) -> None:
-    """A blank total whose identity fixes it (components filled) becomes `imputed`; nothing else moves."""
-    for idn in idents:
+    """A blank total whose identity fixes it (components filled) becomes `imputed`; nothing else moves.
+    Row-local identities first (a row's 总计), then the table-wide ones."""
+    local = [i for i in idents if len({k.rsplit(".", 1)[0] for k in i.cells}) == 1]
+    for idn in local + [i for i in idents if i not in local]:
         if len(idn.lhs) != 1:
             continue
         target = cells.get(idn.lhs[0])
@@ -172,7 +174,9 @@ def _fmt(v) -> str:
 
 
 def _check(idn: Identity, cells: dict[str, Cell], sol: Solution, rcs: list[RowCandidates]) -> Check:
-    vals = {k: _value(cells.get(k)) for k in idn.cells}
+    # checks speak of the report as published: an imputed cell counts as the blank the source printed
+    vals = {k: 0 if cells.get(k) is not None and cells[k].status == "imputed" else _value(cells.get(k))
+            for k in idn.cells}
     if any(v is None for v in vals.values()):
         return Check(idn.id, None, None, None, None, "an operand is missing")
     lhs_terms = [vals[k] for k in idn.lhs]
@@ -181,6 +185,9 @@ def _check(idn: Identity, cells: dict[str, Cell], sol: Solution, rcs: list[RowCa
     ok = abs(lhs - rhs) < _EPS
     shown = rhs_terms if len(rhs_terms) <= 4 else ([v for v in rhs_terms if v] or [0])
     detail = f"{' + '.join(map(_fmt, lhs_terms))} {'=' if ok else '≠'} {' + '.join(map(_fmt, shown))}"
+    imputed = [k for k in idn.cells if cells[k].status == "imputed"]
+    if imputed:
+        detail += "; left blank by the source, imputed " + ", ".join(f"{k} = {_fmt(cells[k].value)}" for k in imputed)
     cause = None
     if not ok:
         statuses = {cells[k].status for k in idn.cells}

@@ -14,9 +14,11 @@ import ogi
 from tests.conftest import CORPUS, ROOT, SEED
 
 GOLDEN = ROOT / "fixtures" / "golden"
-CASES = [("seed", SEED)] + [(n.split(".")[0], CORPUS / n) for n in (
+CASES = [("seed", SEED)] + [(n.replace(".txt", "").replace(".md", "").replace(".", "-"), CORPUS / n) for n in (
     "r003.md", "r004.txt", "r005.txt", "r006.txt", "r012.md", "r016.txt", "r101.txt", "r103.txt", "r105.txt",
-    "r107.txt", "r111.txt", "r112.txt", "r114.txt")]
+    "r107.txt", "r111.txt", "r112.txt", "r114.txt",
+    "r004.html", "r005.html", "r006.html", "r014.html", "r101.html", "r103.html", "r105.html", "r107.html",
+    "r111.html", "r112.html", "r114.html")]
 
 
 def _document(path: Path) -> dict:

@@ -1,0 +1,168 @@
+"""Reader for HTML reports as published (mostly pasted from Word): true merged-cell grids, page chrome.
+
+- Bytes are decoded here, never by lxml (which silently truncates a GBK page labelled gb2312): the declared
+  charset (meta or BOM) with gb2312/gbk read as gb18030, else UTF-8, else GB18030.
+- Each leaf `<table>` is expanded into a grid: a cell spanning rows/columns is placed once, at its origin;
+  the positions it covers are *covered*, not copies (copies would double-count totals). Junk like
+  `colspan="2;"` is tolerated, absurd spans are bounded.
+- Tables are assigned to t2/t3/t4 by their own labels (they may be split over several `<table>`s, and
+  sections may be renumbered); a metadata table (索引号/发布机构) feeds the metadata instead.
+- Section prose comes from the page text with the tables taken out.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from bs4 import BeautifulSoup, Tag
+
+from extract.meta import page_metadata
+from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
+from extract.sections import find_sections
+from extract.sniff import ReadError
+from normalize.text import detect_script, label_key, normalize_text
+
+MAX_HTML_BYTES = 20 * 1024 * 1024
+MAX_SPAN = 64
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)""", re.I)
+_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030",
+            "utf8": "utf-8"}
+_TABLE_WORDS = {
+    "t2": ("第二十条第", "信息内容", "规章", "规范性文件", "行政许可", "行政处罚", "行政强制", "行政事业性收费"),
+    "t3": ("本年新收政府信息公开申请数量", "上年结转政府信息公开申请数量", "予以公开", "本机关不掌握相关政府信息",
+           "申请人情况", "自然人", "结转下年度继续办理"),
+    "t4": ("行政复议", "行政诉讼", "结果维持", "结果纠正", "尚未审结", "未经复议直接起诉"),
+}
+_META_WORDS = ("索引号", "发布机构", "发文机关", "成文日期", "发布日期", "主题分类", "文号")
+_CHROME = ("script", "style", "noscript", "iframe", "nav", "header", "footer", "form", "select", "button")
+
+
+def looks_like_html(data: bytes) -> bool:
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<meta", b"<body", b"<table", b"<div", b"<p")) \
+        or b"<table" in data[:200_000].lower()
+
+
+def decode_html(data: bytes, name: str) -> tuple[str, str]:
+    if len(data) > MAX_HTML_BYTES:
+        raise ReadError(f"{name}: {len(data)} bytes is too large for an HTML report (limit {MAX_HTML_BYTES})")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8"
+    m = _CHARSET.search(data[:8192])
+    declared = m.group(1).decode("ascii", "ignore").lower() if m else None
+    order = [_ALIASES.get(declared, declared)] if declared else []
+    order += [e for e in ("utf-8", "gb18030") if e not in order]
+    for enc in order:
+        try:
+            return data.decode(enc), enc
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("gb18030", errors="replace"), "gb18030"
+
+
+def read_html(path: Path, data: bytes) -> RawDocument:
+    text, encoding = decode_html(data, str(path))
+    soup = BeautifulSoup(text, "lxml")
+    for tag in soup.find_all(_CHROME):
+        tag.decompose()
+    title = soup.title.get_text(" ", strip=True) if soup.title else None
+    meta: list[tuple[str, str]] = []
+    tables: list[RawTable] = []
+    problems: list[Problem] = []
+    leaves = [t for t in soup.find_all("table") if not t.find("table")]
+    for t in leaves:
+        grid = expand(t)
+        kind = _classify(grid)
+        if kind == "meta":
+            meta.extend(_meta_pairs(grid))
+        elif kind:
+            rows = tuple(RawRow(tuple(cells), "grid", line=None) for cells in grid if cells)
+            tables.append(RawTable(len(tables), rows, section=kind))
+    for t in leaves:
+        t.replace_with(soup.new_string("\n"))
+    body_text = normalize_text(_block_text(soup.body or soup))
+    sections = find_sections(body_text, line_start=True)
+    if not {t.section for t in tables} >= {"t3"}:
+        imgs = [img.get("src", "") for img in soup.find_all("img")]
+        if imgs and any(num == "3" for num, _, _ in sections):
+            problems.append(Problem("table_is_image", f"{path}: table t3 seems to be published as an image "
+                                                      f"({', '.join(i[:80] for i in imgs[:3])}); OCR is not done yet"))
+    if not tables and not sections:
+        raise ReadError(f"{path}: no report found (no section headings 一…六 and no report tables)")
+    meta_pairs = tuple(dict.fromkeys(meta + list(page_metadata(body_text))))
+    return RawDocument(
+        path=str(path), sha256=hashlib.sha256(data).hexdigest(), format="html", encoding=encoding,
+        script=detect_script(text), text=(normalize_text(title) + "\n" if title else "") + body_text,
+        tables=tuple(tables), sections=tuple((num, body_text[s:e].strip()) for num, s, e in sections),
+        title=normalize_text(title) if title else None, metadata=meta_pairs, problems=tuple(problems),
+    )
+
+
+def _span(cell: Tag, attr: str) -> int:
+    m = re.match(r"\s*(\d+)", str(cell.get(attr, "1")))
+    return max(1, min(int(m.group(1)), MAX_SPAN)) if m else 1
+
+
+def cell_text(cell: Tag) -> str:
+    for br in cell.find_all("br"):
+        br.replace_with(" ")
+    return normalize_text(" ".join(cell.get_text(" ").split()))
+
+
+def expand(table: Tag) -> list[list[RawCell]]:
+    """Origin cells per row, each with its true grid column; covered positions are skipped."""
+    covered: dict[tuple[int, int], bool] = {}
+    out: list[list[RawCell]] = []
+    rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    for r, tr in enumerate(rows):
+        col = 0
+        cells: list[RawCell] = []
+        for td in tr.find_all(["td", "th"], recursive=False):
+            while covered.get((r, col)):
+                col += 1
+            rs, cs = _span(td, "rowspan"), _span(td, "colspan")
+            for dr in range(rs):
+                for dc in range(cs):
+                    if dr or dc:
+                        covered[(r + dr, col + dc)] = True
+            cells.append(RawCell(cell_text(td), col=col))
+            col += cs
+        out.append(cells)
+    return out
+
+
+def _classify(grid: list[list[RawCell]]) -> str | None:
+    text = label_key(" ".join(c.text for row in grid for c in row), keep_notes=True)
+    if sum(1 for w in _META_WORDS if label_key(w) in text) >= 2 and not any(
+            label_key(w) in text for w in _TABLE_WORDS["t3"][:3]):
+        return "meta"
+    scores = {t: sum(1 for w in words if label_key(w) in text) for t, words in _TABLE_WORDS.items()}
+    best = max(scores, key=scores.__getitem__)
+    return best if scores[best] >= 2 else None
+
+
+def _meta_pairs(grid: list[list[RawCell]]) -> list[tuple[str, str]]:
+    pairs = []
+    for row in grid:
+        texts = [c.text for c in row]
+        for i, t in enumerate(texts):
+            key = t.rstrip(":： ")
+            if key in _META_WORDS and i + 1 < len(texts):
+                pairs.append((key, texts[i + 1]))
+            elif ":" in t or "：" in t:
+                k, _, v = re.split(r"([:：])", t, maxsplit=1)
+                if k.strip() in _META_WORDS and v.strip():
+                    pairs.append((k.strip(), v.strip()))
+    return pairs
+
+
+_BLOCKS = ("p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article")
+
+
+def _block_text(root: Tag) -> str:
+    for tag in root.find_all(_BLOCKS):
+        tag.insert_before("\n")
+        tag.insert_after("\n")
+    lines = [" ".join(line.split()) for line in root.get_text("").split("\n")]
+    return "\n".join(line for line in lines if line)
