@@ -21,6 +21,8 @@ import argparse
 import json
 import math
 import random
+import re
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,8 +30,9 @@ from pathlib import Path
 from normalize.prior import p_nonzero
 from normalize.templates import T3_COL_KEYS, T3_LEAVES, T4_GROUPS, identities, template
 
-__all__ = ["Synth", "generate", "render", "render_pipe", "render_glued", "truth_keys", "check_identities", "compare",
-           "exactness", "derived_truth", "FORMS"]
+__all__ = ["Synth", "generate", "render", "render_pipe", "render_glued", "render_html", "html_plan", "html_left_blank",
+           "truth_keys", "check_identities", "compare", "exactness", "derived_truth", "FORMS", "HTML_STYLES",
+           "HTML_FORMS"]
 
 FORMS = ("pipe", "pipe-traditional", "glued")
 _COLS6 = T3_COL_KEYS[:6]
@@ -603,3 +606,571 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# ---------------------------------------------------------------- HTML form (pages as published)
+#
+# A table is first built as rows of `_Td` (text, rowspan, colspan, kind) in the official merged layout, then
+# serialised in the markup of one publishing style. Presentation choices that change *what is printed*
+# (zeros as 0 or blank, 总计 left blank) are made once per report (`html_plan`), so that a test knows which
+# truth values the page does not show; choices of *markup* come from a stream seeded by report and style.
+
+HTML_STYLES = ("plain", "word", "mismatch", "split", "gbk", "gbk-undeclared", "chrome")
+HTML_FORMS = tuple(f"html-{st}" for st in HTML_STYLES)
+
+
+@dataclass(frozen=True)
+class HtmlPlan:
+    """What a page prints, beyond the truth: per table, how a zero is printed ("0" or "" for an empty cell);
+    the t3 总计 cells printed blank although their truth is not 0 (r014: the source gives components only)."""
+
+    zeros: dict[str, str]
+    blank_totals: frozenset[str]
+    empty: str  # markup of an empty cell's content in plain pages: "", "&nbsp;", "<p>&nbsp;</p>" …
+
+
+@dataclass
+class _Td:
+    text: str
+    rs: int = 1
+    cs: int = 1
+    kind: str = "label"  # label | head (column heading) | value | note (t3 corner)
+
+
+def html_plan(s: Synth, style: str) -> HtmlPlan:
+    if style not in HTML_STYLES:
+        raise ValueError(f"unknown HTML style {style!r} (one of {', '.join(HTML_STYLES)})")
+    st = random.Random(s.style ^ 0x17171717)
+    r = st.random()
+    if r < 0.45:
+        zeros = {"t2": "0", "t3": "0", "t4": "0"}
+    elif r < 0.8:
+        zeros = {"t2": "", "t3": "", "t4": ""}
+    else:  # mixed, as when departments fill in different tables
+        zeros = {t: st.choice(("0", "")) for t in ("t2", "t3", "t4")}
+    p_blank_totals = 0.5 if style == "mismatch" else 0.12
+    blank: set[str] = set()
+    if st.random() < p_blank_totals:
+        keep_rows = {"new_received", "total_processed"} if st.random() < 0.5 else set()
+        for row in template("t3", s.version).data_rows:
+            key = f"t3.{row.key}.total"
+            if row.key not in keep_rows and st.random() < 0.85 and s.truth[key]:
+                blank.add(key)
+    empty = st.choice(("&nbsp;", "", "<p>&nbsp;</p>", '<p align="center">&nbsp;</p>'))
+    return HtmlPlan(zeros, frozenset(blank), empty)
+
+
+def html_left_blank(s: Synth, style: str) -> frozenset[str]:
+    """Truth keys whose value is not 0 but which the page of `style` prints as an empty cell."""
+    return html_plan(s, style).blank_totals
+
+
+def _value_text(s: Synth, key: str, plan: HtmlPlan, rng: random.Random) -> str:
+    if key in plan.blank_totals:
+        return ""
+    if s.truth[key] == 0:
+        return plan.zeros[key[:2]]
+    return _fmt(s, key, rng)
+
+
+# ------------------------------------------------ tables as rows of _Td
+
+def _html_t2_blocks(s: Synth, plan: HtmlPlan, rng: random.Random, mismatch: bool) -> list[list[list[_Td]]]:
+    """The t2 blocks (caption row, heading row, data rows); width 4 (Word) or 5 with r014's shifted spans."""
+    v = s.version
+    tpl2 = template("t2", v)
+    width = 5 if mismatch else 4
+    blocks = []
+    for caption, rows in _T2_BLOCKS[v]:
+        cols = tpl2.row(rows[0]).cols
+        n = len(cols)
+        if not mismatch:
+            head_spans = data_spans = {3: [1, 1, 1, 1], 2: [1, 1, 2], 1: [1, 3]}[n]
+        else:
+            head_spans = {3: [1, 1, 2, 1], 2: [1, 2, 2], 1: [1, 4]}[n]
+            data_spans = rng.choice({3: ([1, 2, 1, 1], [1, 1, 1, 2], [1, 1, 2, 1]),
+                                     2: ([1, 2, 2], [1, 1, 3], [1, 3, 1]),
+                                     1: ([1, 4], [2, 3])}[n])
+        block = [[_Td(caption, cs=width, kind="head")]]
+        block.append([_Td("信息内容", cs=head_spans[0], kind="head")]
+                     + [_Td(tpl2.col(c).label, cs=cs, kind="head") for c, cs in zip(cols, head_spans[1:])])
+        for r in rows:
+            spec = tpl2.row(r)
+            block.append([_Td(spec.label, cs=data_spans[0])]
+                         + [_Td(_value_text(s, f"t2.{r}.{c}", plan, rng), cs=cs, kind="value")
+                            for c, cs in zip(spec.cols, data_spans[1:])])
+        blocks.append(block)
+    return blocks
+
+
+def _html_t3_rows(s: Synth, plan: HtmlPlan, rng: random.Random) -> list[list[_Td]]:
+    """The official merged layout: 3 label columns + 7 data columns."""
+    v = s.version
+    tpl = template("t3", v)
+    rows: list[list[_Td]] = [
+        [_Td(_T3_NOTE, rs=3, cs=3, kind="note"), _Td("申请人情况", cs=7, kind="head")],
+        [_Td("自然人", rs=2, kind="head"), _Td("法人或其他组织", cs=5, kind="head"), _Td("总计", rs=2, kind="head")],
+        [_Td(lab, kind="head") for lab in ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")],
+    ]
+    data = tpl.data_rows
+    n_outcome = sum(1 for r in data if r.group)
+    group_size: dict[str, int] = {}
+    for r in data:
+        if r.group and r.group != "三、本年度办理结果":
+            group_size[r.group] = group_size.get(r.group, 0) + 1
+    prev = ""
+    for r in data:
+        cells: list[_Td] = []
+        if not r.group:
+            cells.append(_Td(r.ordinal + r.label, cs=3))
+        else:
+            if not _in_outcomes(prev):
+                cells.append(_Td("三、本年度办理结果", rs=n_outcome))
+            if r.group == "三、本年度办理结果":
+                cells.append(_Td(r.ordinal + r.label, cs=2))
+            else:
+                if r.group != prev:
+                    cells.append(_Td(r.group, rs=group_size[r.group]))
+                cells.append(_Td(r.ordinal + r.label))
+        cells += [_Td(_value_text(s, f"t3.{r.key}.{c}", plan, rng), kind="value") for c in T3_COL_KEYS]
+        rows.append(cells)
+        prev = r.group
+    return rows
+
+
+_T4_GROUP_HEAD = {"review": ("行政复议",), "suit_direct": ("行政诉讼", "未经复议直接起诉"),
+                  "suit_after_review": ("行政诉讼", "复议后起诉")}
+
+
+def _html_t4_rows(s: Synth, plan: HtmlPlan, rng: random.Random) -> list[list[_Td]]:
+    results = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+    return [
+        [_Td("行政复议", cs=5, kind="head"), _Td("行政诉讼", cs=10, kind="head")],
+        [*(_Td(h, rs=2, kind="head") for h in results), _Td("未经复议直接起诉", cs=5, kind="head"),
+         _Td("复议后起诉", cs=5, kind="head")],
+        [_Td(h, kind="head") for h in results * 2],
+        [_Td(_value_text(s, f"t4.cases.{g}_{r}", plan, rng), kind="value")
+         for g in T4_GROUPS for r in (*_RESULTS4, "total")],
+    ]
+
+
+def _html_t4_subtables(s: Synth, plan: HtmlPlan, rng: random.Random) -> list[list[list[_Td]]]:
+    """t4 as three 5-column tables, each with its own heading rows."""
+    results = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+    joined = rng.random() < 0.5
+    out = []
+    for g in T4_GROUPS:
+        head = _T4_GROUP_HEAD[g]
+        rows = []
+        if len(head) == 1 or not joined:
+            rows += [[_Td(h, cs=5, kind="head")] for h in head]
+        else:
+            rows.append([_Td(f"{head[0]}（{head[1]}）", cs=5, kind="head")])
+        rows.append([_Td(h, kind="head") for h in results])
+        rows.append([_Td(_value_text(s, f"t4.cases.{g}_{r}", plan, rng), kind="value") for r in (*_RESULTS4, "total")])
+        out.append(rows)
+    return out
+
+
+def _grid_origins(rows: list[list[_Td]]) -> list[list[int]]:
+    """The grid column of every cell (covered positions skipped), as a browser lays the table out."""
+    covered: set[tuple[int, int]] = set()
+    out = []
+    for r, row in enumerate(rows):
+        col, cols = 0, []
+        for td in row:
+            while (r, col) in covered:
+                col += 1
+            cols.append(col)
+            for dr in range(td.rs):
+                for dc in range(td.cs):
+                    if dr or dc:
+                        covered.add((r + dr, col + dc))
+            col += td.cs
+        out.append(cols)
+    return out
+
+
+def _split_rows(rows: list[list[_Td]], k: int, repeat: bool) -> tuple[list[list[_Td]], list[list[_Td]]]:
+    """Cut a table before row k: row-spanning cells are cut too, and the second table gets a cell for the rest
+    of each span (its label repeated, or empty)."""
+    cols = _grid_origins(rows)
+    top = [[_Td(td.text, td.rs, td.cs, td.kind) for td in row] for row in rows[:k]]
+    bottom = [[_Td(td.text, td.rs, td.cs, td.kind) for td in row] for row in rows[k:]]
+    bottom_cols = [list(c) for c in cols[k:]]
+    for r, row in enumerate(top):
+        for i, td in enumerate(row):
+            if r + td.rs > k:
+                rest = r + td.rs - k
+                td.rs = k - r
+                cont = _Td(td.text if repeat else "", rest, td.cs, td.kind)
+                c = cols[r][i]
+                j = next((j for j, cc in enumerate(bottom_cols[0]) if cc > c), len(bottom_cols[0]))
+                bottom[0].insert(j, cont)
+                bottom_cols[0].insert(j, c)
+    return top, bottom
+
+
+# ------------------------------------------------ markup
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _span_attrs(td: _Td, quote: str = '"') -> str:
+    out = ""
+    if td.cs > 1:
+        out += f" colspan={quote}{td.cs}{quote}"
+    if td.rs > 1:
+        out += f" rowspan={quote}{td.rs}{quote}"
+    return out
+
+
+def _break_heading(text: str, rng: random.Random) -> str:
+    """A heading cell's text with a <br> inside (本年新<br />制作数量), escaped."""
+    if len(text) >= 4 and "（" not in text and rng.random() < 0.5:
+        i = rng.randint(2, len(text) - 2)
+        return _esc(text[:i]) + rng.choice(("<br />", "<br>", "<br/>")) + _esc(text[i:])
+    return _esc(text)
+
+
+def _plain_table(rows: list[list[_Td]], plan: HtmlPlan, rng: random.Random, breaks: bool = False,
+                 extra_col: bool = False) -> str:
+    out = ['<table border="1" cellspacing="0" cellpadding="0" align="center" style="border-collapse:collapse">',
+           "<tbody>"]
+    for row in rows:
+        tds = []
+        for td in row:
+            attrs = _span_attrs(td)
+            if td.kind == "value" and not td.text:
+                inner = plan.empty
+            elif td.kind == "head" and breaks:
+                inner = f'<p align="center">{_break_heading(td.text, rng)}</p>'
+            elif td.kind == "value":
+                inner = f'<p align="center">{_esc(td.text)}</p>'
+            else:
+                inner = f"<p>{_esc(td.text)}</p>"
+            tds.append(f"<td{attrs}>{inner}</td>")
+        if extra_col:
+            tds.append(f"<td>{plan.empty}</td>")
+        out.append("<tr>" + "".join(tds) + "</tr>")
+    out.append("</tbody></table>")
+    return "\n".join(out)
+
+
+_WORD_TD_STYLE = ("width:{w}pt;border:solid windowtext 1.0pt;border-top:none;mso-border-top-alt:solid windowtext .5pt;"
+                  "mso-border-alt:solid windowtext .5pt;padding:0cm 5.4pt 0cm 5.4pt")
+_WORD_CJK = ("<span style='font-size:10.5pt;font-family:宋体;mso-ascii-font-family:\"Times New Roman\";"
+             "mso-hansi-font-family:\"Times New Roman\"'>{}</span>",
+             "<span style='font-family:宋体'>{}</span>",
+             "<font face=\"宋体\" size=\"2\">{}</font>",
+             "<span\nstyle='font-size:10.5pt;font-family:仿宋_GB2312;mso-hansi-font-family:宋体'>{}</span>")
+_WORD_NUM = "<span lang=EN-US style='font-size:10.5pt;font-family:\"Times New Roman\",serif'>{}</span>"
+
+
+def _word_chunks(text: str, rng: random.Random, n_max: int = 3) -> list[str]:
+    n = min(len(text), rng.randint(1, n_max))
+    cuts = sorted(rng.sample(range(1, len(text)), n - 1)) if n > 1 else []
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)])]
+
+
+def _word_label(text: str, rng: random.Random, heading: bool) -> str:
+    chunks = _word_chunks(text, rng)
+    parts = []
+    for i, ch in enumerate(chunks):
+        body = _esc(ch)
+        if heading and i == 0 and len(chunks) > 1 and rng.random() < 0.5:
+            body += "<br>"
+        parts.append(rng.choice(_WORD_CJK).format(body))
+    return "".join(parts)
+
+
+def _word_number(text: str, rng: random.Random) -> str:
+    """Digits of a number, sometimes split over runs (<span>2</span><span>0</span>) or by a space (2 0)."""
+    m = re.match(r"^([+-]?[\d.]+)(.*)$", text)
+    if not m:
+        return _WORD_NUM.format(_esc(text))
+    num, unit = m.groups()
+    cuts = [i for i in range(1, len(num)) if num[i - 1].isdigit() and num[i].isdigit()]
+    r = rng.random()
+    if cuts and r < 0.2:
+        i = rng.choice(cuts)
+        out = _WORD_NUM.format(num[:i]) + _WORD_NUM.format(num[i:])
+    elif cuts and r < 0.25:
+        i = rng.choice(cuts)
+        out = _WORD_NUM.format(num[:i] + " " + num[i:])
+    else:
+        out = _WORD_NUM.format(num)
+    if unit:
+        out += rng.choice(_WORD_CJK).format(_esc(unit))
+    return out
+
+
+def _word_empty(rng: random.Random) -> str:
+    return rng.choice(("<p class=MsoNormal align=center style='text-align:center'><span lang=EN-US>&nbsp;<o:p></o:p>"
+                       "</span></p>",
+                       "<p class=MsoNormal align=center style='text-align:center'><span lang=EN-US><o:p>&nbsp;</o:p>"
+                       "</span></p>",
+                       "<p class=MsoNormal><o:p>&nbsp;</o:p></p>",
+                       "<p class=MsoNormal align=center style='text-align:center'><span\nlang=EN-US style="
+                       "'font-size:10.5pt'><o:p>&nbsp;</o:p></span></p>"))
+
+
+def _word_table(rows: list[list[_Td]], rng: random.Random) -> str:
+    width = max(sum(td.cs for td in row) for row in rows)
+    out = ["<div align=center>",
+           "<table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0\n style='border-collapse:collapse;"
+           "border:none;mso-border-alt:solid windowtext .5pt;mso-yfti-tbllook:1184;mso-padding-alt:0cm 5.4pt 0cm "
+           "5.4pt'>"]
+    for r, row in enumerate(rows):
+        out.append(f" <tr style='mso-yfti-irow:{r};height:{rng.choice((15.6, 20.5, 28.35))}pt'>")
+        for td in row:
+            w = round(td.cs * 420 / width, 1)
+            attrs = f" width={int(w * 4 / 3)}{_span_attrs(td, '')} valign=center"
+            if td.kind == "value" and not td.text:
+                inner = _word_empty(rng)
+            elif td.kind == "value":
+                inner = ("<p class=MsoNormal align=center style='text-align:center'>" + _word_number(td.text, rng)
+                         + "<span lang=EN-US><o:p></o:p></span></p>")
+            else:
+                align = " align=center style='text-align:center'" if td.kind != "label" else ""
+                inner = (f"<p class=MsoNormal{align}>" + _word_label(td.text, rng, td.kind == "head")
+                         + "<span lang=EN-US><o:p></o:p></span></p>")
+            out.append(f"  <td{attrs} style='{_WORD_TD_STYLE.format(w=w)}'>\n  {inner}\n  </td>")
+        out.append(" </tr>")
+    if rng.random() < 0.5:  # Word's spacer row for misaligned columns
+        out.append(" <![if !supportMisalignedColumns]>\n <tr height=0>"
+                   + "".join(f"<td width={rng.randint(20, 90)} style='border:none'></td>" for _ in range(width))
+                   + "</tr>\n <![endif]>")
+    out.append("</table>\n</div>")
+    return "\n".join(out)
+
+
+# ------------------------------------------------ pages
+
+_INTRO = ("本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《国务院办公厅政府信息与政务公开办公室"
+          "关于印发〈中华人民共和国政府信息公开工作年度报告格式〉的通知》要求编制。本报告所列数据的统计期限为{y}年1月1日至"
+          "{y}年12月31日。")
+_CONTACT = "如对本报告有任何疑问，请与{agency}办公室联系（联系人：李喆，电话：0513-{tel}）。"
+
+
+def _paragraphs(s: Synth, rng: random.Random, force_gbk_char: bool) -> tuple[list[str], str, str, str]:
+    one, five, six = _prose(s, random.Random(s.style))
+    intro = []
+    if rng.random() < 0.7:
+        intro.append(_INTRO.format(y=s.year))
+    if force_gbk_char or rng.random() < 0.3:
+        intro.append(_CONTACT.format(agency=s.agency, tel=rng.randint(80000000, 89999999)))
+    return intro, one, five, six
+
+
+def _p(text: str, style: str, rng: random.Random, heading: bool = False) -> str:
+    if style == "word":
+        font = "黑体" if heading else "仿宋_GB2312"
+        body = "".join(f"<span style='font-size:16.0pt;font-family:{font}'>{_esc(ch)}</span>"
+                       for ch in _word_chunks(text, rng, 2 if heading else 4))
+        return (f"<p class=MsoNormal style='text-indent:32.0pt;mso-char-indent-count:2.0;line-height:28.0pt;"
+                f"mso-line-height-rule:exactly'>{body}<span lang=EN-US><o:p></o:p></span></p>")
+    if heading:
+        pre = "<br />" if rng.random() < 0.15 else ""
+        return rng.choice((f"<p>{pre}<strong>{_esc(text)}</strong></p>",
+                           f'<p style="text-indent:2em">{pre}{_esc(text)}</p>',
+                           f"<p>{pre}{_esc(text)}</p>"))
+    return f'<p style="text-indent:2em">{_esc(text)}</p>'
+
+
+def _report_body(s: Synth, style: str, plan: HtmlPlan, rng: random.Random) -> list[str]:
+    """The report itself (title, sections with prose, the three tables) as HTML chunks."""
+    intro, one, five, six = _paragraphs(s, rng, style.startswith("gbk"))
+    title = f"{s.agency}{s.year}年{'度' if rng.random() < 0.3 else ''}政府信息公开工作年度报告"
+    mk = "word" if style == "word" else "plain"
+    body = []
+    if style != "chrome":
+        body.append(f'<p align="center" style="text-align:center"><strong>{_esc(title)}</strong></p>')
+    body += [_p(t, mk, rng) for t in intro]
+    body.append(_p(_SECTION_TITLES[0], mk, rng, heading=True))
+    body += [_p(t, mk, rng) for t in one.split("\n")]
+
+    def table(rows: list[list[_Td]], extra_col: bool = False) -> str:
+        if style == "word":
+            return _word_table(rows, rng)
+        return _plain_table(rows, plan, rng, breaks=style == "mismatch" or rng.random() < 0.3, extra_col=extra_col)
+
+    body.append(_p(_SECTION_TITLES[1], mk, rng, heading=True))
+    blocks = _html_t2_blocks(s, plan, rng, mismatch=style == "mismatch")
+    if style == "split" and rng.random() < 0.6:
+        body += [table(b) for b in blocks]
+    else:
+        body.append(table([row for b in blocks for row in b]))
+    body.append(_p(_SECTION_TITLES[2], mk, rng, heading=True))
+    t3 = _html_t3_rows(s, plan, rng)
+    if style == "split":
+        k = rng.randint(4, len(t3) - 1)
+        top, bottom = _split_rows(t3, k, repeat=rng.random() < 0.5)
+        if rng.random() < 0.3:
+            bottom = t3[:3] + bottom
+        body += [table(top), rng.choice(("", "<p>&nbsp;</p>", "<br clear=all style='page-break-before:always'>")),
+                 table(bottom)]
+    else:
+        body.append(table(t3, extra_col=style == "mismatch"))
+    body.append(_p(_SECTION_TITLES[3], mk, rng, heading=True))
+    if style == "split":
+        body += [table(t) for t in _html_t4_subtables(s, plan, rng)]
+    else:
+        body.append(table(_html_t4_rows(s, plan, rng)))
+    body.append(_p(_SECTION_TITLES[4], mk, rng, heading=True))
+    body.append(_p(five, mk, rng))
+    body.append(_p(_SECTION_TITLES[5], mk, rng, heading=True))
+    body.append(_p(six, mk, rng))
+    if rng.random() < 0.5:
+        body.append(f'<p align="right" style="text-align:right">{_esc(s.agency)}</p>'
+                    f'<p align="right" style="text-align:right">{s.year + 1}年{rng.randint(1, 3)}月'
+                    f'{rng.randint(10, 28)}日</p>')
+    return body
+
+
+_WORD_HEAD = """<html xmlns:v="urn:schemas-microsoft-com:vml"
+xmlns:o="urn:schemas-microsoft-com:office:office"
+xmlns:w="urn:schemas-microsoft-com:office:word"
+xmlns:m="http://schemas.microsoft.com/office/2004/12/omml"
+xmlns="http://www.w3.org/TR/REC-html40">
+<head>
+<meta http-equiv=Content-Type content="text/html; charset=utf-8">
+<meta name=ProgId content=Word.Document>
+<meta name=Generator content="Microsoft Word 15">
+<meta name=Originator content="Microsoft Word 15">
+<title>{title}</title>
+<!--[if gte mso 9]><xml>
+ <o:DocumentProperties>
+  <o:Author>Administrator</o:Author>
+  <o:Pages>6</o:Pages>
+ </o:DocumentProperties>
+</xml><![endif]--><!--[if gte mso 9]><xml>
+ <w:WordDocument>
+  <w:View>Print</w:View>
+  <w:SpellingState>Clean</w:SpellingState>
+  <w:DrawingGridVerticalSpacing>7.8 磅</w:DrawingGridVerticalSpacing>
+ </w:WordDocument>
+</xml><![endif]-->
+<style>
+<!--
+ /* Font Definitions */
+ @font-face
+	{{font-family:宋体;
+	panose-1:2 1 6 0 3 1 1 1 1 1;}}
+p.MsoNormal, li.MsoNormal, div.MsoNormal
+	{{mso-style-unhide:no;
+	margin:0cm;
+	text-align:justify;
+	font-size:10.5pt;
+	font-family:"Times New Roman",serif;}}
+@page WordSection1
+	{{size:595.3pt 841.9pt;
+	margin:72.0pt 90.0pt 72.0pt 90.0pt;}}
+div.WordSection1
+	{{page:WordSection1;}}
+-->
+</style>
+</head>
+<body lang=ZH-CN style='tab-interval:21.0pt;text-justify-trim:punctuation'>
+<div class=WordSection1 style='layout-grid:15.6pt'>
+"""
+
+_NAV = ("首页", "走进{place}", "政务公开", "政务服务", "互动交流", "专题专栏", "政府信息公开指南", "政府信息公开制度",
+        "法定主动公开内容", "政府信息公开年报", "依申请公开", "政策解读")
+
+
+def _chrome_page(s: Synth, body: list[str], rng: random.Random) -> str:
+    title = f"{s.agency}{s.year}年政府信息公开工作年度报告"
+    site = s.agency[:3] + "人民政府门户网站"
+    date = f"{s.year + 1}-0{rng.randint(1, 3)}-{rng.randint(10, 28)}"
+    nav = "".join(f'<li><a href="/col/{i}/index.html">{n.format(place=s.agency[:3])}</a></li>'
+                  for i, n in enumerate(_NAV))
+    meta = (f'<table class="xxgk_table" width="100%" border="0" cellspacing="0" cellpadding="0"><tbody>'
+            f'<tr><td class="t">索引号：</td><td>{rng.randint(10**9, 10**10 - 1)}/{s.year + 1}-'
+            f'{rng.randint(1, 99999):05d}</td><td class="t">主题分类：</td><td>综合政务/政务公开</td></tr>'
+            f'<tr><td class="t">发布机构：</td><td>{_esc(s.agency)}</td><td class="t">发布日期：</td><td>{date}</td></tr>'
+            f'<tr><td class="t">文号：</td><td></td><td class="t">有效性：</td><td>有效</td></tr>'
+            f'<tr><td class="t">名称：</td><td colspan="3">{_esc(title)}</td></tr></tbody></table>')
+    related = "".join(f'<li><a href="/zwgk/nb/{y}.htm">{_esc(s.agency)}{y}年政府信息公开工作年度报告</a>'
+                      f'<span>{y + 1}-01-2{rng.randint(0, 9)}</span></li>' for y in range(s.year - 1, s.year - 4, -1))
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="X-UA-Compatible" content="IE=edge">
+<meta name="SiteName" content="{site}">
+<meta name="ArticleTitle" content="{_esc(title)}">
+<meta name="PubDate" content="{date} 09:30">
+<title>{_esc(title)}_{site}</title>
+<link rel="stylesheet" href="/static/css/common.css">
+<script type="text/javascript" src="/static/js/jquery.min.js"></script>
+<script>var _hmt = _hmt || []; (function() {{ var hm = document.createElement("script");
+hm.src = "https://hm.baidu.com/hm.js?{rng.getrandbits(64):016x}"; var s = document.getElementsByTagName("script")[0];
+s.parentNode.insertBefore(hm, s); }})(); document.write('<table><tr><td>一、总体情况 12 34</td></tr></table>');</script>
+<style>.nav li{{float:left}} .xxgk_table td{{border:1px solid #ddd}}</style>
+</head>
+<body>
+<div class="topbar"><div class="w1200"><span>欢迎访问{site}！</span> <a href="#">无障碍</a> | <a href="#">长者模式</a> |
+<a href="#">English</a> | <a href="#">登录</a></div></div>
+<div class="header"><img src="/static/img/logo.png" alt="{site}"></div>
+<div class="nav"><ul>{nav}</ul></div>
+<div class="position">当前位置：<a href="/">首页</a> &gt; <a href="/zwgk/">政务公开</a> &gt;
+<a href="/zwgk/nb/">政府信息公开年报</a></div>
+<div class="main w1200">
+<div class="xxgk_meta">{meta}</div>
+<div class="article">
+<h1 class="title">{_esc(title)}</h1>
+<div class="info">发布时间：{date} 来源：{_esc(s.agency)} 浏览次数：<span id="hits">{rng.randint(10, 9999)}</span>
+【字体：<a href="#">大</a> <a href="#">中</a> <a href="#">小</a>】 <a href="javascript:window.print()">打印</a></div>
+<div class="TRS_Editor" id="zoom">
+{chr(10).join(body)}
+</div>
+<div class="share">分享到：<a href="#">微信</a> <a href="#">微博</a></div>
+<div class="related"><h3>相关信息</h3><ul>{related}</ul></div>
+</div></div>
+<div class="footer"><p>主办单位：{_esc(s.agency[:3])}人民政府办公室 承办单位：{_esc(s.agency[:3])}大数据中心</p>
+<p>网站标识码：{rng.randint(10**9, 10**10 - 1)} <a href="https://beian.miit.gov.cn/">苏ICP备{rng.randint(10**7, 10**8 - 1)}号</a>
+苏公网安备 {rng.randint(10**13, 10**14 - 1)}号</p><p>Copyright © {s.year + 1} All Rights Reserved</p></div>
+<script src="/static/js/zoom.js"></script>
+<script>$(function(){{ $("#hits").load("/hits?id={rng.randint(1, 99999)}"); }});</script>
+</body>
+</html>
+"""
+
+
+def render_html(s: Synth, style: str) -> bytes:
+    """The report as an HTML page of one publishing style (HTML_STYLES), as bytes:
+
+    - `plain`: a clean page; the three tables in the official merged layout as Word exports them (t2 blocks
+      with 第二十条第（N）项 caption rows; t3 with the corner note rowspan 3/colspan 3, 申请人情况 colspan 7,
+      自然人/总计 rowspan 2, 三、本年度办理结果 rowspan 20/22, group rowspans; t4 with its two heading rows).
+    - `word`: Word-pasted markup: labels split over <span>/<font> runs with inline styles and <o:p></o:p>,
+      `&nbsp;`/`<o:p>&nbsp;</o:p>` in empty cells, <br> in heading cells, digits split over runs (`2 0`).
+    - `mismatch`: r014's t2 (heading and data rows with different colspans), a stray empty column after t3.
+    - `split`: t3 cut over two <table>s at a row boundary, t4 as three 5-column tables, t2 maybe per block.
+    - `gbk` / `gbk-undeclared`: `plain` encoded GB18030, labelled gb2312 / without any declaration.
+    - `chrome`: the report inside site chrome (nav, scripts, a 索引号/发布机构 table before the title, footer).
+
+    Zeros are printed as 0 or left blank per report, and a few reports leave t3 总计 blank (`html_plan`);
+    the truth stays the value.
+    """
+    plan = html_plan(s, style)
+    rng = random.Random(s.style * 1_000_003 + zlib.crc32(style.encode()))
+    body = _report_body(s, style, plan, rng)
+    title = f"{s.agency}{s.year}年政府信息公开工作年度报告"
+    if style == "chrome":
+        return _chrome_page(s, body, rng).encode("utf-8")
+    if style == "word":
+        page = _WORD_HEAD.format(title=_esc(title)) + "\n".join(body) + "\n</div>\n</body>\n</html>\n"
+        return page.encode("utf-8")
+    if style == "gbk":
+        meta = rng.choice(('<meta charset="gb2312">',
+                           '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">'))
+    elif style == "gbk-undeclared":
+        meta = ""
+    else:
+        meta = '<meta charset="utf-8">'
+    page = (f"<!DOCTYPE html>\n<html>\n<head>\n{meta}\n<title>{_esc(title)}</title>\n</head>\n<body>\n"
+            + "\n".join(body) + "\n</body>\n</html>\n")
+    return page.encode("gb18030" if style.startswith("gbk") else "utf-8")
