@@ -82,6 +82,6 @@ def build_report(doc: RawDocument) -> Report:
     return Report(
         source=Source(doc.path, doc.sha256 or hashlib.sha256(b"").hexdigest(), doc.format, doc.pages, doc.encoding,
                       doc.script),
-        report=ReportInfo(agency, year, doc.title or title, tuple(templates)),
+        report=ReportInfo(agency, year, title or doc.title, tuple(templates)),
         status=status, cells=tuple(cells), checks=tuple(checks), issues=tuple(issues), sections=doc.sections,
     )
