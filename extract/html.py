@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from pathlib import Path
 
-from bs4 import BeautifulSoup, Tag
+import lxml.html
+from lxml.etree import ParserError
 
 from extract.meta import page_metadata
 from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
@@ -63,14 +65,18 @@ def decode_html(data: bytes, name: str) -> tuple[str, str]:
 
 def read_html(path: Path, data: bytes) -> RawDocument:
     text, encoding = decode_html(data, str(path))
-    soup = BeautifulSoup(text, "lxml")
-    for tag in soup.find_all(_CHROME):
-        tag.decompose()
-    title = soup.title.get_text(" ", strip=True) if soup.title else None
+    try:
+        root = lxml.html.document_fromstring(text.encode("utf-8"), parser=_PARSER)
+    except (ParserError, ValueError) as exc:
+        raise ReadError(f"{path}: not readable as HTML ({exc})") from None
+    for el in list(root.iter(*_CHROME)):
+        el.drop_tree()
+    title_el = root.find(".//title")
+    title = " ".join(title_el.text_content().split()) if title_el is not None else None
     meta: list[tuple[str, str]] = []
     tables: list[RawTable] = []
     problems: list[Problem] = []
-    leaves = [t for t in soup.find_all("table") if not t.find("table")]
+    leaves = [t for t in root.iter("table") if t.find(".//table") is None]
     for t in leaves:
         grid = expand(t)
         kind = _classify(grid)
@@ -80,11 +86,12 @@ def read_html(path: Path, data: bytes) -> RawDocument:
             rows = tuple(RawRow(tuple(cells), "grid", line=None) for cells in grid if cells)
             tables.append(RawTable(len(tables), rows, section=kind))
     for t in leaves:
-        t.replace_with(soup.new_string("\n"))
-    body_text = normalize_text(_block_text(soup.body or soup))
+        t.drop_tree()
+    body = root.find("body")
+    body_text = normalize_text(_block_text(body if body is not None else root))
     sections = find_sections(body_text, line_start=True)
-    if not {t.section for t in tables} >= {"t3"}:
-        imgs = [img.get("src", "") for img in soup.find_all("img")]
+    if "t3" not in {t.section for t in tables}:
+        imgs = [img.get("src", "") for img in root.iter("img")]
         if imgs and any(num == "3" for num, _, _ in sections):
             problems.append(Problem("table_is_image", f"{path}: table t3 seems to be published as an image "
                                                       f"({', '.join(i[:80] for i in imgs[:3])}); OCR is not done yet"))
@@ -99,33 +106,46 @@ def read_html(path: Path, data: bytes) -> RawDocument:
     )
 
 
-def _span(cell: Tag, attr: str) -> int:
-    m = re.match(r"\s*(\d+)", str(cell.get(attr, "1")))
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, huge_tree=False)
+
+
+def _span(cell, attr: str) -> int:
+    raw = cell.get(attr)
+    if raw is None:
+        return 1
+    if raw.isdigit():
+        return max(1, min(int(raw), MAX_SPAN))
+    m = re.match(r"\s*(\d+)", raw)
     return max(1, min(int(m.group(1)), MAX_SPAN)) if m else 1
 
 
-def cell_text(cell: Tag) -> str:
-    for br in cell.find_all("br"):
-        br.replace_with(" ")
-    return normalize_text(" ".join(cell.get_text(" ").split()))
+def cell_text(cell) -> str:
+    return _normalize_cell(" ".join(cell.text_content().split()))
 
 
-def expand(table: Tag) -> list[list[RawCell]]:
+@lru_cache(maxsize=65536)
+def _normalize_cell(text: str) -> str:
+    return normalize_text(text)
+
+
+def expand(table) -> list[list[RawCell]]:
     """Origin cells per row, each with its true grid column; covered positions are skipped."""
-    covered: dict[tuple[int, int], bool] = {}
+    covered: set[tuple[int, int]] = set()
     out: list[list[RawCell]] = []
-    rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    rows = [tr for tr in table.iter("tr")]
     for r, tr in enumerate(rows):
         col = 0
         cells: list[RawCell] = []
-        for td in tr.find_all(["td", "th"], recursive=False):
-            while covered.get((r, col)):
+        for td in tr:
+            if td.tag not in ("td", "th"):
+                continue
+            while (r, col) in covered:
                 col += 1
             rs, cs = _span(td, "rowspan"), _span(td, "colspan")
             for dr in range(rs):
                 for dc in range(cs):
                     if dr or dc:
-                        covered[(r + dr, col + dc)] = True
+                        covered.add((r + dr, col + dc))
             cells.append(RawCell(cell_text(td), col=col))
             col += cs
         out.append(cells)
@@ -160,9 +180,10 @@ def _meta_pairs(grid: list[list[RawCell]]) -> list[tuple[str, str]]:
 _BLOCKS = ("p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article")
 
 
-def _block_text(root: Tag) -> str:
-    for tag in root.find_all(_BLOCKS):
-        tag.insert_before("\n")
-        tag.insert_after("\n")
-    lines = [" ".join(line.split()) for line in root.get_text("").split("\n")]
+def _block_text(root) -> str:
+    for el in root.iter(*_BLOCKS):
+        el.tail = "\n" + (el.tail or "")
+        if el.tag != "br":
+            el.text = "\n" + (el.text or "")
+    lines = [" ".join(line.split()) for line in root.text_content().split("\n")]
     return "\n".join(line for line in lines if line)

@@ -103,8 +103,12 @@ def _row_order(rows, idents, cell_row) -> list[int]:
 
     # big numbers fit in few places: placing them early prunes the most
     bulk = [max((sum(abs(v or 0) for v in cand) for cand in row.candidates), default=0) for row in rows]
-    remaining = set(range(len(rows)))
-    order: list[int] = []
+    order = [r for r in range(len(rows)) if len(rows[r].candidates) <= 1]  # fixed rows: any order
+    remaining = set(range(len(rows))) - set(order)
+    for r in order:
+        for i, signs in signs_of_row[r].items():
+            for sg in signs:
+                left[i][sg] -= 1
     while remaining:
         nxt = min(remaining, key=score)
         remaining.remove(nxt)

@@ -37,7 +37,7 @@ def normalize_text(text: str) -> str:
 
 def detect_script(text: str) -> str:
     """'traditional' when OpenCC changes a noticeable share of the CJK characters, else 'simplified'."""
-    cjk = [c for c in text[:20000] if "\u4e00" <= c <= "\u9fff"]
+    cjk = [c for c in text[:4000] if "\u4e00" <= c <= "\u9fff"]
     if not cjk:
         return "simplified"
     sample = "".join(cjk)
