@@ -86,13 +86,15 @@ def _scores(k: str, table: str, version: str, fuzzy: bool) -> list[tuple[float, 
 
 
 def _split(row: RawRow) -> tuple[list[RawCell], list[Token]]:
-    labels, values = [], []
-    for cell in row.cells:
-        parsed = parse_cell(cell.text)
-        if parsed.kind == "text":
-            labels.append(cell)
-        elif labels or values or row.layout != "grid" or cell.text:
-            values.append(Token(parsed, cell))
+    """Label cells and value tokens. In a grid every cell after the last label is a value cell, empty
+    ones included (they are blank cells at known positions); a row without labels is all values."""
+    parsed = [(cell, parse_cell(cell.text)) for cell in row.cells]
+    labels = [cell for cell, p in parsed if p.kind == "text"]
+    if row.layout == "grid":
+        last = max((i for i, (_, p) in enumerate(parsed) if p.kind == "text"), default=-1)
+        values = [Token(p, cell) for cell, p in parsed[last + 1:]]
+    else:
+        values = [Token(p, cell) for cell, p in parsed if p.kind != "text"]
     return labels, values
 
 
@@ -139,8 +141,10 @@ def _observe_table(table: str, raw_tables: list[RawTable], other_version: str | 
     for t in raw_tables:
         for ri, r in enumerate(t.rows):
             labels, values = _split(r)
-            if not values and (_is_header(labels, tpl) or not labels):
+            if not values and not labels:
                 continue
+            if labels and all(v.parsed.kind == "blank" for v in values) and _is_header(labels, tpl):
+                continue  # headings, possibly followed by stray empty cells
             key = r.label_row
             if key is None:
                 for lab in reversed(labels):
