@@ -69,8 +69,6 @@ def tables(text: str, sections) -> list[RawTable]:
         if current is None:
             continue
         cells = _cells(line)
-        while cells and cells[-1] == "":
-            cells.pop()
         if not any(parse_cell(c).kind == "value" for c in cells):
             continue  # header fragments, placeholder headers (数据1…), rules
         row = RawRow(tuple(RawCell(c, line=no, col=i) for i, c in enumerate(cells)), "grid", line=no)

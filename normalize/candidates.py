@@ -44,6 +44,7 @@ class RowCandidates:
     weights: tuple[float, ...]
     truncated: bool = False
     problem: str | None = None
+    positional: bool = False  # the source shows which cell each value sits in
 
 
 def row_candidates(obs: RowObs, tpl: TableTemplate, local: tuple[Identity, ...]) -> RowCandidates:
@@ -54,15 +55,32 @@ def row_candidates(obs: RowObs, tpl: TableTemplate, local: tuple[Identity, ...])
     truncated, problem = False, None
     if obs.layout == "glued":
         cands, truncated = _glued(toks[0].cell.text if toks else "", tpl, cols, cells, local)
-    elif len(toks) == n or obs.layout == "read":
-        cands = [_from_tokens(obs, list(range(min(n, len(toks)))) + [None] * max(0, n - len(toks)))]
+    elif len(toks) == n:
+        cands = [_from_tokens(obs, list(range(n)))]
     elif len(toks) < n:
         cands = _placements(obs, n, cells, local)
+    elif obs.layout == "read":  # a stray column: which empty cells to leave out is decided by the identities
+        cands = _drop_blanks(obs, n)
+        problem = None if cands else f"{len(toks)} values for {n} cells"
     else:
         cands, problem = [], f"{len(toks)} values for {n} cells"
     cands = _keep_best(cands, cells, local)
-    weights = tuple(_weight(c, tpl.table, obs.key, cols, obs.layout) for c in cands)
-    return RowCandidates(obs, cells, cols, tuple(cands), weights, truncated, problem)
+    positional = obs.layout in ("read", "ordered") and (len(toks) == n or (obs.layout == "read" and len(toks) > n
+                                                                         and len(cands) == 1))
+    weights = tuple(_weight(c, tpl.table, obs.key, cols, "read" if positional else obs.layout) for c in cands)
+    return RowCandidates(obs, cells, cols, tuple(cands), weights, truncated, problem, positional)
+
+
+def _drop_blanks(obs: RowObs, n: int) -> list[Candidate]:
+    blanks = [i for i, t in enumerate(obs.tokens) if t.parsed.kind == "blank"]
+    extra = len(obs.tokens) - n
+    if len(blanks) < extra or len(blanks) > 24:
+        return []
+    out = []
+    for dropped in combinations(blanks, extra):
+        keep = [i for i in range(len(obs.tokens)) if i not in dropped]
+        out.append(_from_tokens(obs, keep))
+    return out
 
 
 def _placements(obs: RowObs, n: int, cells, local) -> list[Candidate]:

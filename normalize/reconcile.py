@@ -96,13 +96,13 @@ def _cell(rc: RowCandidates, i: int, j: int, sol: Solution) -> Cell:
     cand = rc.candidates[sol.map_choice[i]]
     src = cand.sources[j]
     tok = rc.row.tokens[src] if src is not None and src < len(rc.row.tokens) else None
-    shown = rc.row.layout == "read"  # a column index only where the source shows the column
+    shown = rc.positional  # a column index only where the source shows the column
     at = At(table=rc.row.table_index, row=rc.row.row_index,
             col=(tok.cell.col if tok and tok.cell.col is not None else src) if shown else None,
             line=tok.cell.line if tok else rc.row.line, page=tok.cell.page if tok else None)
     value = cand.values[j]
     base = dict(key=rc.cells[j], raw=cand.raws[j], unit=cand.units[j], note=cand.notes[j], at=at)
-    positions_shown = rc.row.layout == "read" or (rc.row.layout == "ordered" and len(rc.row.tokens) == len(rc.cols))
+    positions_shown = rc.positional
     if positions_shown and rc.row.placed:
         return Cell(value=0 if value is None else value, status="inferred", **base)
     if positions_shown:
