@@ -69,6 +69,9 @@ def read_html(path: Path, data: bytes) -> RawDocument:
         root = lxml.html.document_fromstring(text.encode("utf-8"), parser=_PARSER)
     except (ParserError, ValueError) as exc:
         raise ReadError(f"{path}: not readable as HTML ({exc})") from None
+    url = next((el.get("href") or el.get("content") for el in root.iter("link", "meta")
+                if (el.get("rel") or "").lower() == "canonical" or (el.get("property") or "").lower() == "og:url"
+                or (el.get("name") or "").lower() in ("url", "og:url")), None)
     for el in list(root.iter(*_CHROME)):
         el.drop_tree()
     title_el = root.find(".//title")
@@ -97,7 +100,7 @@ def read_html(path: Path, data: bytes) -> RawDocument:
                                                       f"({', '.join(i[:80] for i in imgs[:3])}); OCR is not done yet"))
     if not tables and not sections:
         raise ReadError(f"{path}: no report found (no section headings 一…六 and no report tables)")
-    meta_pairs = tuple(dict.fromkeys(meta + list(page_metadata(body_text))))
+    meta_pairs = tuple(dict.fromkeys(meta + list(page_metadata(body_text)) + ([("原文链接", url[:500])] if url else [])))
     return RawDocument(
         path=str(path), sha256=hashlib.sha256(data).hexdigest(), format="html", encoding=encoding,
         script=detect_script(text), text=(normalize_text(title) + "\n" if title else "") + body_text,

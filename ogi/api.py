@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from extract.meta import title_agency_year
+from extract.meta import page_fields, title_agency_year
 from extract.raw import RawDocument
 from extract.readers import read_document
 from extract.sniff import ReadError
@@ -82,6 +82,6 @@ def build_report(doc: RawDocument) -> Report:
     return Report(
         source=Source(doc.path, doc.sha256 or hashlib.sha256(b"").hexdigest(), doc.format, doc.pages, doc.encoding,
                       doc.script),
-        report=ReportInfo(agency, year, title or doc.title, tuple(templates)),
+        report=ReportInfo(agency, year, title or doc.title, tuple(templates), page_fields(dict(doc.metadata))),
         status=status, cells=tuple(cells), checks=tuple(checks), issues=tuple(issues), sections=doc.sections,
     )

@@ -76,6 +76,7 @@ class ReportInfo:
     year: int | None
     title: str | None
     templates: tuple[tuple[str, str], ...]  # (("t2", "2019"), …)
+    page: tuple[tuple[str, str | None], ...] = ()  # publisher, published, index_no, doc_no, url from the page
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class Report:
             "schema": SCHEMA,
             "source": asdict(self.source),
             "report": {"agency": self.report.agency, "year": self.report.year, "title": self.report.title,
-                       "templates": dict(self.report.templates)},
+                       "templates": dict(self.report.templates), "page": dict(self.report.page)},
             "status": self.status,
             "cells": [c.to_dict() for c in self.cells],
             "checks": [c.to_dict() for c in self.checks],
