@@ -23,6 +23,9 @@ from extract.meta import page_metadata
 from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
 from extract.sections import find_sections
 from extract.sniff import ReadError
+from normalize.numbers import parse_cell
+from normalize.observe import match_row
+from normalize.templates import template
 from normalize.text import detect_script, label_key, normalize_text
 
 MAX_HTML_BYTES = 20 * 1024 * 1024
@@ -132,13 +135,13 @@ def _normalize_cell(text: str) -> str:
 
 
 def expand(table) -> list[list[RawCell]]:
-    """Origin cells per row, each with its true grid column; covered positions are skipped."""
+    """Origin cells per row, each with its true grid column; covered positions are skipped. Empty cells
+    beyond the last column that holds any text (a stray column) are left out."""
     covered: set[tuple[int, int]] = set()
-    out: list[list[RawCell]] = []
-    rows = [tr for tr in table.iter("tr")]
-    for r, tr in enumerate(rows):
+    out: list[list[tuple[RawCell, int]]] = []
+    for r, tr in enumerate(table.iter("tr")):
         col = 0
-        cells: list[RawCell] = []
+        cells: list[tuple[RawCell, int]] = []
         for td in tr:
             if td.tag not in ("td", "th"):
                 continue
@@ -149,10 +152,13 @@ def expand(table) -> list[list[RawCell]]:
                 for dc in range(cs):
                     if dr or dc:
                         covered.add((r + dr, col + dc))
-            cells.append(RawCell(cell_text(td), col=col))
+            cells.append((RawCell(cell_text(td), col=col), col + cs))
             col += cs
         out.append(cells)
-    return out
+    if not any(parse_cell(c.text).kind == "value" for row in out for c, _ in row):
+        return [[c for c, _ in row] for row in out]  # no numbers: nothing says where the data ends
+    width = max(end for row in out for c, end in row if c.text)
+    return [[c for c, _end in row if c.text or c.col < width] for row in out]
 
 
 def _classify(grid: list[list[RawCell]]) -> str | None:
@@ -161,6 +167,14 @@ def _classify(grid: list[list[RawCell]]) -> str | None:
             label_key(w) in text for w in _TABLE_WORDS["t3"][:3]):
         return "meta"
     scores = {t: sum(1 for w in words if label_key(w) in text) for t, words in _TABLE_WORDS.items()}
+    # a continuation (t3 split over two tables) has no header words, but its rows name template rows
+    for table in ("t2", "t3"):
+        tpl = template(table, "2021" if table == "t3" else "2019")
+        for row in grid:
+            kinds = [parse_cell(c.text).kind for c in row]
+            labels = [c.text for c, k in zip(row, kinds) if k == "text"]
+            if labels and len(labels) < len(row) and match_row(labels[-1], tpl, 0)[1] >= 0.85:
+                scores[table] += 1
     best = max(scores, key=scores.__getitem__)
     return best if scores[best] >= 2 else None
 

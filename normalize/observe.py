@@ -110,7 +110,7 @@ def observe(doc: RawDocument) -> Observation:
         raw_tables = by_section.get(table, [])
         if not raw_tables:
             continue
-        obs = _observe_table(table, raw_tables, t2_version)
+        obs = _observe_table(table, raw_tables, t2_version, problems)
         if table == "t2":
             t2_version = obs.version
         out.append(obs)
@@ -140,7 +140,11 @@ def _join_t4_parts(raw_tables: list[RawTable]) -> list[RawTable]:
     return [RawTable(raw_tables[0].index, (row,), section="t4")]
 
 
-def _observe_table(table: str, raw_tables: list[RawTable], other_version: str | None) -> TableObs:
+_REPEATED_ROWS = 3
+
+
+def _observe_table(table: str, raw_tables: list[RawTable], other_version: str | None,
+                   problems: list[Problem]) -> TableObs:
     if table == "t4" and len(raw_tables) == 3:
         raw_tables = _join_t4_parts(raw_tables)
     header = " ".join([t.header for t in raw_tables] + [c.text for t in raw_tables for r in t.rows for c in r.cells
@@ -191,6 +195,12 @@ def _observe_table(table: str, raw_tables: list[RawTable], other_version: str | 
             rows[key] = _row_obs(key, r, values, t.index, ri)
             cursor = order.get(key, cursor)
     _place_detached(tpl, rows, detached, extras)
+    repeated = [slug for slug, row in extras if row.key in rows]
+    if len(repeated) >= _REPEATED_ROWS:
+        problems.append(Problem("several_reports", f"{table}: {len(repeated)} template rows appear a second "
+                                                   "time (a second report on the same page?); only the first "
+                                                   "occurrence is read, the others are kept as extra cells",
+                                severity="warning"))
     if table == "t4" and "cases" not in rows and all(r.layout == "ordered" for t in raw_tables for r in t.rows):
         # the seed's form prints no line at all for an all-empty last row: t4 headed but without numbers
         last = raw_tables[-1]

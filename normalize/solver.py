@@ -16,7 +16,7 @@ work exceeds `max_work` transitions, the solve reports `exhausted` and callers m
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from normalize.templates import Identity
@@ -51,6 +51,13 @@ def solve(rows: Sequence[RowVar], identities: Sequence[Identity], *, max_budget:
     """`max_work` bounds the transitions tried over all budgets (about a second of work)."""
     cell_row = {c: (i, j) for i, r in enumerate(rows) for j, c in enumerate(r.cells)}
     idents = [idn for idn in identities if all(c in cell_row for c in idn.cells)]
+    # identities over rows with one reading only are settled before the search: their violations are
+    # facts every combination shares, and must not eat the search's violation budget
+    fixed = [idn for idn in idents if all(len(rows[cell_row[c][0]].candidates) == 1 for c in idn.cells)]
+    settled = frozenset(idn.id for idn in fixed if abs(sum(
+        coef * (rows[cell_row[c][0]].candidates[0][cell_row[c][1]] or 0) for c, coef in idn.terms)) > 1e-9)
+    base = sum(idn.weight for idn in fixed if idn.id in settled)
+    idents = [idn for idn in idents if idn not in fixed]
     order = _row_order(rows, idents, cell_row)
     plan = _Plan(rows, idents, cell_row, order)
     for budget in range(max_budget + 1):
@@ -59,7 +66,8 @@ def solve(rows: Sequence[RowVar], identities: Sequence[Identity], *, max_budget:
         except _TooLarge:
             return _exhausted(rows)
         if result is not None:
-            return result
+            return replace(result, cost=result.cost + base, violated_always=result.violated_always | settled,
+                           violated_map=result.violated_map | settled)
     return _exhausted(rows)
 
 

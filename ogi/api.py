@@ -72,7 +72,8 @@ def build_report(doc: RawDocument) -> Report:
                                 "figures do not map onto the 2019/2021 template keys and are not extracted"))
         else:
             issues.append(Issue("no_tables", "error", f"{doc.path}: no table of the 2019/2021 templates found"))
-    elif found != set(TABLES) or any(c.status == "missing" for c in cells):
+    elif found != set(TABLES) or any(c.status == "missing" for c in cells) \
+            or any(i.code == "several_reports" for i in issues):
         status = "partial"
     elif failing:
         status = "inconsistent"

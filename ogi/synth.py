@@ -13,7 +13,13 @@ Renderers turn a `Synth` into report text:
 - `render_glued(s)`: the crawl's innerText form (r004/r005): page metadata lines, then the whole report on
   one line, every cell printed (zeros included) with no separator.
 
-CLI: `python -m ogi.synth --n 50 --seed 1 --form pipe -o DIR` writes N reports and `<name>.truth.json`.
+- `render_html(s, style)`: the report as an HTML page as published (bytes), in one of `HTML_STYLES`: a clean
+  Word export, Word-pasted markup, r014's misaligned colspans, tables split over several <table>s, GB18030
+  pages (declared gb2312 or undeclared), the report inside site chrome. `html_plan(s, style)` says what the
+  page prints beyond the truth (zeros as 0 or blank; t3 总计 cells left blank, which a reader must impute).
+
+CLI: `python -m ogi.synth --n 50 --seed 1 --form pipe -o DIR` writes N reports and `<name>.truth.json`
+(`--form html-word` etc. writes `.html` pages).
 """
 from __future__ import annotations
 
@@ -580,34 +586,6 @@ def exactness(report, s: Synth) -> tuple[int, int, dict[str, int], dict[str, int
     return exact, len(s.truth), per, exact_per
 
 
-# ---------------------------------------------------------------- CLI
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m ogi.synth", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--n", type=int, default=50, help="number of reports")
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--form", choices=FORMS, default="pipe")
-    ap.add_argument("--version", choices=("2019", "2021", "both"), default="both",
-                    help="template version (both: alternate)")
-    ap.add_argument("-o", "--out", required=True, type=Path, help="output directory")
-    args = ap.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(args.seed)
-    for i in range(args.n):
-        version = args.version if args.version != "both" else ("2019", "2021")[i % 2]
-        s = generate(rng, version)
-        name = f"synth_{args.seed}_{i:05d}_{version}"
-        (args.out / f"{name}.txt").write_text(render(s, args.form), encoding="utf-8")
-        (args.out / f"{name}.truth.json").write_text(json.dumps(s.to_json(), ensure_ascii=False, indent=1) + "\n",
-                                                     encoding="utf-8")
-    print(f"wrote {args.n} {args.form} reports and their truth to {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
 # ---------------------------------------------------------------- HTML form (pages as published)
 #
 # A table is first built as rows of `_Td` (text, rowspan, colspan, kind) in the official merged layout, then
@@ -835,7 +813,7 @@ def _break_heading(text: str, rng: random.Random) -> str:
 
 
 def _plain_table(rows: list[list[_Td]], plan: HtmlPlan, rng: random.Random, breaks: bool = False,
-                 extra_col: bool = False) -> str:
+                 extra_col: bool = False, th: bool = False) -> str:
     out = ['<table border="1" cellspacing="0" cellpadding="0" align="center" style="border-collapse:collapse">',
            "<tbody>"]
     for row in rows:
@@ -850,7 +828,8 @@ def _plain_table(rows: list[list[_Td]], plan: HtmlPlan, rng: random.Random, brea
                 inner = f'<p align="center">{_esc(td.text)}</p>'
             else:
                 inner = f"<p>{_esc(td.text)}</p>"
-            tds.append(f"<td{attrs}>{inner}</td>")
+            tag = "th" if th and td.kind in ("head", "note") else "td"
+            tds.append(f"<{tag}{attrs}>{inner}</{tag}>")
         if extra_col:
             tds.append(f"<td>{plan.empty}</td>")
         out.append("<tr>" + "".join(tds) + "</tr>")
@@ -885,22 +864,30 @@ def _word_label(text: str, rng: random.Random, heading: bool) -> str:
     return "".join(parts)
 
 
-def _word_number(text: str, rng: random.Random) -> str:
-    """Digits of a number, sometimes split over runs (<span>2</span><span>0</span>) or by a space (2 0)."""
-    m = re.match(r"^([+-]?[\d.]+)(.*)$", text)
+_FULL_WIDTH = str.maketrans("0123456789+-.,", "０１２３４５６７８９＋－．，")
+
+
+def _word_number(text: str, rng: random.Random, fullwidth: bool = False, thousands: bool = False) -> str:
+    """Digits of a number, sometimes split over runs (<span>2</span><span>0</span>) or by a space (2 0); with
+    `thousands`, 1,234; with `fullwidth`, typed in full-width digits (１２３４) as some Word users do."""
+    m = re.match(r"^([+-]?)(\d+)(\.\d+)?(.*)$", text)
     if not m:
         return _WORD_NUM.format(_esc(text))
-    num, unit = m.groups()
+    sign, whole, frac, unit = m.groups()
+    if thousands and len(whole) > 3:
+        whole = f"{int(whole):,}"
+    num = sign + whole + (frac or "")
     cuts = [i for i in range(1, len(num)) if num[i - 1].isdigit() and num[i].isdigit()]
     r = rng.random()
     if cuts and r < 0.2:
         i = rng.choice(cuts)
-        out = _WORD_NUM.format(num[:i]) + _WORD_NUM.format(num[i:])
-    elif cuts and r < 0.25:
+        parts = [num[:i], num[i:]]
+    elif cuts and r < 0.25 and "," not in num:  # `2 0` (r006); never inside 1,234
         i = rng.choice(cuts)
-        out = _WORD_NUM.format(num[:i] + " " + num[i:])
+        parts = [num[:i] + " " + num[i:]]
     else:
-        out = _WORD_NUM.format(num)
+        parts = [num]
+    out = "".join(_WORD_NUM.format(p.translate(_FULL_WIDTH) if fullwidth else p) for p in parts)
     if unit:
         out += rng.choice(_WORD_CJK).format(_esc(unit))
     return out
@@ -916,7 +903,7 @@ def _word_empty(rng: random.Random) -> str:
                        "'font-size:10.5pt'><o:p>&nbsp;</o:p></span></p>"))
 
 
-def _word_table(rows: list[list[_Td]], rng: random.Random) -> str:
+def _word_table(rows: list[list[_Td]], rng: random.Random, fullwidth: bool = False, thousands: bool = False) -> str:
     width = max(sum(td.cs for td in row) for row in rows)
     out = ["<div align=center>",
            "<table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0\n style='border-collapse:collapse;"
@@ -930,7 +917,8 @@ def _word_table(rows: list[list[_Td]], rng: random.Random) -> str:
             if td.kind == "value" and not td.text:
                 inner = _word_empty(rng)
             elif td.kind == "value":
-                inner = ("<p class=MsoNormal align=center style='text-align:center'>" + _word_number(td.text, rng)
+                inner = ("<p class=MsoNormal align=center style='text-align:center'>"
+                         + _word_number(td.text, rng, fullwidth, thousands)
                          + "<span lang=EN-US><o:p></o:p></span></p>")
             else:
                 align = " align=center style='text-align:center'" if td.kind != "label" else ""
@@ -991,10 +979,14 @@ def _report_body(s: Synth, style: str, plan: HtmlPlan, rng: random.Random) -> li
     body.append(_p(_SECTION_TITLES[0], mk, rng, heading=True))
     body += [_p(t, mk, rng) for t in one.split("\n")]
 
+    fullwidth, thousands = rng.random() < 0.15, rng.random() < 0.3  # Word pages: how numbers are typed
+    th = style in ("plain", "chrome") and rng.random() < 0.3  # CMS tables with <th> heading cells
+
     def table(rows: list[list[_Td]], extra_col: bool = False) -> str:
         if style == "word":
-            return _word_table(rows, rng)
-        return _plain_table(rows, plan, rng, breaks=style == "mismatch" or rng.random() < 0.3, extra_col=extra_col)
+            return _word_table(rows, rng, fullwidth, thousands)
+        return _plain_table(rows, plan, rng, breaks=style == "mismatch" or rng.random() < 0.3, extra_col=extra_col,
+                            th=th)
 
     body.append(_p(_SECTION_TITLES[1], mk, rng, heading=True))
     blocks = _html_t2_blocks(s, plan, rng, mismatch=style == "mismatch")
@@ -1146,7 +1138,8 @@ def render_html(s: Synth, style: str) -> bytes:
       with 第二十条第（N）项 caption rows; t3 with the corner note rowspan 3/colspan 3, 申请人情况 colspan 7,
       自然人/总计 rowspan 2, 三、本年度办理结果 rowspan 20/22, group rowspans; t4 with its two heading rows).
     - `word`: Word-pasted markup: labels split over <span>/<font> runs with inline styles and <o:p></o:p>,
-      `&nbsp;`/`<o:p>&nbsp;</o:p>` in empty cells, <br> in heading cells, digits split over runs (`2 0`).
+      `&nbsp;`/`<o:p>&nbsp;</o:p>` in empty cells, <br> in heading cells, digits split over runs (`2 0`),
+      in some reports thousands separators (1,234) or full-width digits (１２).
     - `mismatch`: r014's t2 (heading and data rows with different colspans), a stray empty column after t3.
     - `split`: t3 cut over two <table>s at a row boundary, t4 as three 5-column tables, t2 maybe per block.
     - `gbk` / `gbk-undeclared`: `plain` encoded GB18030, labelled gb2312 / without any declaration.
@@ -1174,3 +1167,37 @@ def render_html(s: Synth, style: str) -> bytes:
     page = (f"<!DOCTYPE html>\n<html>\n<head>\n{meta}\n<title>{_esc(title)}</title>\n</head>\n<body>\n"
             + "\n".join(body) + "\n</body>\n</html>\n")
     return page.encode("gb18030" if style.startswith("gbk") else "utf-8")
+
+
+# ---------------------------------------------------------------- CLI
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m ogi.synth", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=50, help="number of reports")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--form", choices=FORMS + HTML_FORMS, default="pipe")
+    ap.add_argument("--version", choices=("2019", "2021", "both"), default="both",
+                    help="template version (both: alternate)")
+    ap.add_argument("-o", "--out", required=True, type=Path, help="output directory")
+    args = ap.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(args.seed)
+    for i in range(args.n):
+        version = args.version if args.version != "both" else ("2019", "2021")[i % 2]
+        s = generate(rng, version)
+        name = f"synth_{args.seed}_{i:05d}_{version}"
+        truth = s.to_json()
+        if args.form.startswith("html-"):
+            style = args.form[len("html-"):]
+            (args.out / f"{name}.html").write_bytes(render_html(s, style))
+            truth["html"] = {"style": style, "left_blank": sorted(html_left_blank(s, style))}
+        else:
+            (args.out / f"{name}.txt").write_text(render(s, args.form), encoding="utf-8")
+        (args.out / f"{name}.truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1) + "\n",
+                                                     encoding="utf-8")
+    print(f"wrote {args.n} {args.form} reports and their truth to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
