@@ -16,10 +16,34 @@ def main(argv: list[str] | None = None) -> int:
     ex = sub.add_parser("extract", help="read one report and print its tables (or --json: the result document)")
     ex.add_argument("file")
     ex.add_argument("--json", action="store_true", help="print the JSON document of shared/spec/OUTPUT.md")
+    ba = sub.add_parser("batch", help="read every report below the given folders into tables (Parquet, CSV, DuckDB)")
+    ba.add_argument("inputs", nargs="+", help="files or folders (recursive)")
+    ba.add_argument("-o", "--out", required=True, help="output folder")
+    ba.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    ba.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per file (default 120)")
+    ba.add_argument("--force", action="store_true", help="redo files already done in an earlier run")
+    ba.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     if args.command == "extract":
         return _extract(args.file, args.json)
+    if args.command == "batch":
+        return _batch(args)
     return 2
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ogi.batch import run_batch
+
+    try:
+        result = run_batch([Path(p) for p in args.inputs], Path(args.out), workers=args.workers,
+                           timeout=args.timeout, force=args.force, progress=False if args.quiet else None)
+    except (FileNotFoundError, NotADirectoryError, PermissionError) as exc:
+        print(f"ogi: error: {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.write(result.summary())
+    return 0
 
 
 def _extract(path: str, as_json: bool) -> int:
