@@ -14,12 +14,14 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ogi import __version__
+from ogi.crosscheck import cross_checks
 
 SKIPPED_SUFFIXES = (".json", ".tsv", ".parquet", ".duckdb", ".csv")  # data files, not reports
 TABLES = ("reports", "cells", "checks", "issues", "errors")
@@ -103,8 +105,10 @@ def process_one(path: str, work: str, timeout: float) -> tuple[str, bool]:
     if target.exists():
         return path, True
     start = time.perf_counter()
-    old = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, timeout)
+    main = threading.current_thread() is threading.main_thread()  # signals only there (Dask runs threads)
+    old = signal.signal(signal.SIGALRM, _alarm) if main else None
+    if main:
+        signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
         report = extract_bytes(data, path)
         result = {"report": report.to_dict()}
@@ -115,8 +119,9 @@ def process_one(path: str, work: str, timeout: float) -> tuple[str, bool]:
     except Exception as exc:  # noqa: BLE001 - a batch never stops for one bad file
         result = {"error": f"{path}: could not be processed ({type(exc).__name__}: {exc})"}
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        if main:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
     result["seconds"] = round(time.perf_counter() - start, 4)
     result["sha256"] = hashlib.sha256(data).hexdigest()
     return _store(target, result, path)
@@ -138,7 +143,10 @@ def _result_file(path: Path, work: Path) -> Path | None:
 
 
 def run_batch(paths: list[Path], out: Path, *, workers: int | None = None, timeout: float = 120.0,
-              force: bool = False, progress: bool | None = None) -> BatchResult:
+              force: bool = False, progress: bool | None = None, engine: str = "local",
+              scheduler: str | None = None) -> BatchResult:
+    """`engine="dask"` sends the same per-file work to the Dask scheduler at `scheduler` (its workers must
+    see the input files and OUT); the time limit per file is then not enforced by ogi."""
     start = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     work = out / ".work" / "results"
@@ -153,7 +161,9 @@ def run_batch(paths: list[Path], out: Path, *, workers: int | None = None, timeo
             if hit:
                 hit.unlink()
     bar = _progress(len(todo), progress)
-    if todo:
+    if todo and engine == "dask":
+        _run_dask(todo, work, timeout, scheduler, bar)
+    elif todo:
         n = workers or os.cpu_count() or 1
         if n == 1:
             for p in todo:
@@ -167,6 +177,7 @@ def run_batch(paths: list[Path], out: Path, *, workers: int | None = None, timeo
                     bar.update(1)
     bar.close()
     tables = collect(inputs, work)
+    cross_checks(tables)
     write_tables(tables, out)
     reports = tables["reports"]
     cells_by_status = {s: sum(r[f"cells_{s}"] for r in reports) for s in CELL_STATUSES}
@@ -177,6 +188,18 @@ def run_batch(paths: list[Path], out: Path, *, workers: int | None = None, timeo
                        done_before=len(inputs) - len(todo), by_status=by_status, cells_by_status=cells_by_status,
                        failing_checks=sum(1 for c in tables["checks"] if c["ok"] is False),
                        seconds=round(time.perf_counter() - start, 2))
+
+
+def _run_dask(todo: list[Path], work: Path, timeout: float, scheduler: str | None, bar) -> None:
+    from distributed import Client, as_completed as dask_completed
+
+    if not scheduler:
+        raise ValueError("--engine dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+    with Client(scheduler) as client:
+        futures = client.map(process_one, [str(p) for p in todo], work=str(work), timeout=timeout, pure=False)
+        for fut in dask_completed(futures):
+            fut.result()
+            bar.update(1)
 
 
 def _progress(total: int, enabled: bool | None):

@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     ba.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per file (default 120)")
     ba.add_argument("--force", action="store_true", help="redo files already done in an earlier run")
     ba.add_argument("--quiet", action="store_true", help="no progress bar")
+    ba.add_argument("--engine", choices=("local", "dask"), default="local",
+                    help="local process pool (default) or an existing Dask cluster")
+    ba.add_argument("--scheduler", help="Dask scheduler address, with --engine dask")
     args = parser.parse_args(argv)
     if args.command == "extract":
         return _extract(args.file, args.json)
@@ -38,8 +41,9 @@ def _batch(args: argparse.Namespace) -> int:
 
     try:
         result = run_batch([Path(p) for p in args.inputs], Path(args.out), workers=args.workers,
-                           timeout=args.timeout, force=args.force, progress=False if args.quiet else None)
-    except (FileNotFoundError, NotADirectoryError, PermissionError) as exc:
+                           timeout=args.timeout, force=args.force, progress=False if args.quiet else None,
+                           engine=args.engine, scheduler=args.scheduler)
+    except (FileNotFoundError, NotADirectoryError, PermissionError, ValueError) as exc:
         print(f"ogi: error: {exc}", file=sys.stderr)
         return 1
     sys.stdout.write(result.summary())
