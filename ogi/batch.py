@@ -176,18 +176,27 @@ def run_batch(paths: list[Path], out: Path, *, workers: int | None = None, timeo
                     fut.result()
                     bar.update(1)
     bar.close()
-    tables = collect(inputs, work)
-    cross_checks(tables)
-    write_tables(tables, out)
-    reports = tables["reports"]
+    keep = write_all(inputs, work, out)
+    counts = keep["counts"][0]
+    reports = keep["reports"]
     cells_by_status = {s: sum(r[f"cells_{s}"] for r in reports) for s in CELL_STATUSES}
     by_status: dict[str, int] = {}
     for r in reports:
         by_status[r["status"]] = by_status.get(r["status"], 0) + 1
-    return BatchResult(out=out, inputs=len(inputs), reports=len(reports), errors=len(tables["errors"]),
+    failing = _count_failing(out)
+    return BatchResult(out=out, inputs=len(inputs), reports=len(reports), errors=counts["errors"],
                        done_before=len(inputs) - len(todo), by_status=by_status, cells_by_status=cells_by_status,
-                       failing_checks=sum(1 for c in tables["checks"] if c["ok"] is False),
-                       seconds=round(time.perf_counter() - start, 2))
+                       failing_checks=failing, seconds=round(time.perf_counter() - start, 2))
+
+
+def _count_failing(out: Path) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(out / "ogi.duckdb"), read_only=True)
+    try:
+        return con.execute("select count(*) from checks where ok = false").fetchone()[0]
+    finally:
+        con.close()
 
 
 def _run_dask(todo: list[Path], work: Path, timeout: float, scheduler: str | None, bar) -> None:
@@ -209,47 +218,56 @@ def _progress(total: int, enabled: bool | None):
     return tqdm(total=total, disable=not on or total == 0, unit="file", desc="ogi batch")
 
 
-def collect(inputs: list[Path], work: Path) -> dict[str, list[dict]]:
-    """The five long tables, in input order, from the per-file results."""
-    t: dict[str, list[dict]] = {name: [] for name in TABLES}
+def collect(inputs: list[Path], work: Path, sinks: dict[str, "_Sink"]) -> dict[str, list[dict]]:
+    """Streams the five long tables, in input order, from the per-file results into `sinks`; returns what
+    the cross-report checks need (report rows and the carried-over/forward cells), which stays small."""
+    keep: dict[str, list[dict]] = {"reports": [], "cells": [], "checks": [], "issues": []}
     for p in inputs:
         hit = _result_file(p, work)
         if hit is None:
-            t["errors"].append({"path": str(p), "sha256": None, "error": f"{p}: no result (not processed)"})
+            sinks["errors"].add({"path": str(p), "sha256": None, "error": f"{p}: no result (not processed)"})
             continue
         res = json.loads(hit.read_text(encoding="utf-8"))
         if "error" in res:
-            t["errors"].append({"path": str(p), "sha256": res.get("sha256"), "error": res["error"]})
+            sinks["errors"].add({"path": str(p), "sha256": res.get("sha256"), "error": res["error"]})
             continue
         doc, rid = res["report"], res["sha256"]
         counts = {s: 0 for s in CELL_STATUSES}
         for c in doc["cells"]:
             counts[c["status"]] += 1
             at = c["at"]
-            t["cells"].append({"report_id": rid, "path": str(p), "key": c["key"], "value": c["value"],
-                               "unit": c["unit"], "raw": c["raw"], "status": c["status"],
-                               "confidence": c["confidence"], "alternatives": json.dumps(c["alternatives"]),
-                               "note": c["note"], "at_table": at["table"], "at_row": at["row"],
-                               "at_col": at["col"], "at_page": at["page"], "at_line": at["line"]})
+            row = {"report_id": rid, "path": str(p), "key": c["key"], "value": c["value"], "unit": c["unit"],
+                   "raw": c["raw"], "status": c["status"], "confidence": c["confidence"],
+                   "alternatives": json.dumps(c["alternatives"]), "note": c["note"], "at_table": at["table"],
+                   "at_row": at["row"], "at_col": at["col"], "at_page": at["page"], "at_line": at["line"]}
+            sinks["cells"].add(row)
+            if c["key"].startswith(("t3.carried_over.", "t3.carried_forward.")):
+                keep["cells"].append(row)
         for c in doc["checks"]:
-            t["checks"].append({"report_id": rid, "path": str(p), **c})
+            sinks["checks"].add({"report_id": rid, "path": str(p), **c})
         for i in doc["issues"]:
-            t["issues"].append({"report_id": rid, "path": str(p), "code": i["code"], "severity": i["severity"],
-                                "message": i["message"], "keys": json.dumps(i["keys"], ensure_ascii=False)})
+            sinks["issues"].add({"report_id": rid, "path": str(p), "code": i["code"], "severity": i["severity"],
+                                 "message": i["message"], "keys": json.dumps(i["keys"], ensure_ascii=False)})
         rep = doc["report"]
-        t["reports"].append({"report_id": rid, "path": str(p), "sha256": rid, "format": doc["source"]["format"],
-                             "agency": rep["agency"], "year": rep["year"], "title": rep["title"],
-                             "templates": json.dumps(rep["templates"]), "status": doc["status"],
-                             **{f"cells_{s}": n for s, n in counts.items()}, "seconds": res.get("seconds")})
-    return t
+        row = {"report_id": rid, "path": str(p), "sha256": rid, "format": doc["source"]["format"],
+               "agency": rep["agency"], "year": rep["year"], "title": rep["title"],
+               "templates": json.dumps(rep["templates"]), "status": doc["status"],
+               **{f"cells_{s}": n for s, n in counts.items()}, "seconds": res.get("seconds")}
+        sinks["reports"].add(row)
+        keep["reports"].append(row)
+    return keep
 
 
-_SCHEMAS = {
-    "reports": {"year": "Int64", "seconds": "float64"},
-    "cells": {"value": "float64", "confidence": "float64", "at_table": "Int64", "at_row": "Int64",
-              "at_col": "Int64", "at_page": "Int64", "at_line": "Int64"},
-    "checks": {"ok": "boolean", "lhs": "float64", "rhs": "float64"},
-}
+def _schemas():
+    import pyarrow as pa
+
+    text, i64, f64 = pa.string(), pa.int64(), pa.float64()
+    types = {"year": i64, "seconds": f64, "value": f64, "confidence": f64, "at_table": i64, "at_row": i64,
+             "at_col": i64, "at_page": i64, "at_line": i64, "ok": pa.bool_(), "lhs": f64, "rhs": f64,
+             **{f"cells_{s}": i64 for s in CELL_STATUSES}}
+    return {name: pa.schema([(c, types.get(c, text)) for c in cols]) for name, cols in _COLUMNS.items()}
+
+
 _COLUMNS = {
     "reports": ["report_id", "path", "sha256", "format", "agency", "year", "title", "templates", "status",
                 *[f"cells_{s}" for s in CELL_STATUSES], "seconds"],
@@ -261,32 +279,72 @@ _COLUMNS = {
 }
 
 
-def write_tables(tables: dict[str, list[dict]], out: Path) -> None:
-    """Parquet, CSV (UTF-8 with BOM, for Excel) and one DuckDB file; each replaced atomically."""
-    import duckdb
-    import pandas as pd
+class _Sink:
+    """One long table written in chunks to a temporary Parquet and CSV (UTF-8 with BOM) file."""
 
-    frames = {}
-    for name in TABLES:
-        df = pd.DataFrame(tables[name], columns=_COLUMNS[name])
-        for col, dtype in _SCHEMAS.get(name, {}).items():
-            df[col] = df[col].astype(dtype)
-        frames[name] = df
-        for suffix, writer in ((".parquet", lambda d, f: d.to_parquet(f, index=False)),
-                               (".csv", lambda d, f: d.to_csv(f, index=False, encoding="utf-8-sig"))):
-            fd, tmp = tempfile.mkstemp(dir=out, prefix=".tmp-", suffix=suffix)
-            os.close(fd)
-            writer(df, tmp)
-            os.replace(tmp, out / f"{name}{suffix}")
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=".tmp-", suffix=".duckdb")
-    os.close(fd)
-    os.unlink(tmp)
-    con = duckdb.connect(tmp)
+    CHUNK = 50_000
+
+    def __init__(self, name: str, out: Path, schema) -> None:
+        import pyarrow.parquet as pq
+
+        self.name, self.out, self.schema, self.rows, self.count = name, out, schema, [], 0
+        self.tmp_parquet = out / f".tmp-{name}.parquet"
+        self.tmp_csv = out / f".tmp-{name}.csv"
+        self.parquet = pq.ParquetWriter(self.tmp_parquet, schema)
+        self.tmp_csv.write_bytes(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel then reads the Chinese text right
+        self.csv_header = True
+
+    def add(self, row: dict) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= self.CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        table = pa.Table.from_pylist(self.rows, schema=self.schema)
+        self.parquet.write_table(table)
+        opts = pacsv.WriteOptions(include_header=self.csv_header)
+        with open(self.tmp_csv, "ab") as f:
+            pacsv.write_csv(table, f, opts)
+        self.csv_header = False
+        self.count += len(self.rows)
+        self.rows = []
+
+    def close(self) -> None:
+        self.flush()
+        self.parquet.close()
+
+    def publish(self) -> None:
+        os.replace(self.tmp_parquet, self.out / f"{self.name}.parquet")
+        os.replace(self.tmp_csv, self.out / f"{self.name}.csv")
+
+
+def write_all(inputs: list[Path], work: Path, out: Path) -> dict[str, list[dict]]:
+    """Parquet, CSV and one DuckDB file, built with bounded memory; each output replaced atomically."""
+    import duckdb
+
+    schemas = _schemas()
+    sinks = {name: _Sink(name, out, schemas[name]) for name in TABLES}
+    keep = collect(inputs, work, sinks)
+    extra = {"checks": [], "issues": []}
+    cross_checks({"reports": keep["reports"], "cells": keep["cells"], **extra})
+    for name, rows in extra.items():
+        for row in rows:
+            sinks[name].add(row)
+    for sink in sinks.values():
+        sink.close()
+    tmp_db = out / ".tmp-ogi.duckdb"
+    tmp_db.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp_db))
     try:
-        for name, df in frames.items():
-            con.register("frame", df)
-            con.execute(f"create table {name} as select * from frame")
-            con.unregister("frame")
+        for name in TABLES:
+            con.execute(f"create table {name} as select * from read_parquet(?)", [str(sinks[name].tmp_parquet)])
     finally:
         con.close()
-    os.replace(tmp, out / "ogi.duckdb")
+    for sink in sinks.values():
+        sink.publish()
+    os.replace(tmp_db, out / "ogi.duckdb")
+    keep["counts"] = [{name: sinks[name].count for name in TABLES}]
+    return keep
