@@ -321,10 +321,36 @@ class _Sink:
         os.replace(self.tmp_csv, self.out / f"{self.name}.csv")
 
 
-def write_all(inputs: list[Path], work: Path, out: Path) -> dict[str, list[dict]]:
-    """Parquet, CSV and one DuckDB file, built with bounded memory; each output replaced atomically."""
+def write_tables(tables: dict[str, list[dict]], out: Path) -> None:
+    """Writes given rows (the columns of `_COLUMNS`) as the batch tables of `out`."""
+    schemas = _schemas()
+    sinks = {name: _Sink(name, out, schemas[name]) for name in TABLES}
+    for name in TABLES:
+        for row in tables.get(name, []):
+            sinks[name].add(row)
+    _publish(sinks, out)
+
+
+def _publish(sinks: dict[str, _Sink], out: Path) -> None:
     import duckdb
 
+    for sink in sinks.values():
+        sink.close()
+    tmp_db = out / ".tmp-ogi.duckdb"
+    tmp_db.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp_db))
+    try:
+        for name, sink in sinks.items():
+            con.execute(f"create table {name} as select * from read_parquet(?)", [str(sink.tmp_parquet)])
+    finally:
+        con.close()
+    for sink in sinks.values():
+        sink.publish()
+    os.replace(tmp_db, out / "ogi.duckdb")
+
+
+def write_all(inputs: list[Path], work: Path, out: Path) -> dict[str, list[dict]]:
+    """Parquet, CSV and one DuckDB file, built with bounded memory; each output replaced atomically."""
     schemas = _schemas()
     sinks = {name: _Sink(name, out, schemas[name]) for name in TABLES}
     keep = collect(inputs, work, sinks)
@@ -333,18 +359,6 @@ def write_all(inputs: list[Path], work: Path, out: Path) -> dict[str, list[dict]
     for name, rows in extra.items():
         for row in rows:
             sinks[name].add(row)
-    for sink in sinks.values():
-        sink.close()
-    tmp_db = out / ".tmp-ogi.duckdb"
-    tmp_db.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp_db))
-    try:
-        for name in TABLES:
-            con.execute(f"create table {name} as select * from read_parquet(?)", [str(sinks[name].tmp_parquet)])
-    finally:
-        con.close()
-    for sink in sinks.values():
-        sink.publish()
-    os.replace(tmp_db, out / "ogi.duckdb")
+    _publish(sinks, out)
     keep["counts"] = [{name: sinks[name].count for name in TABLES}]
     return keep
