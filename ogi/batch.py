@@ -124,6 +124,7 @@ def process_one(path: str, work: str, timeout: float) -> tuple[str, bool]:
             signal.signal(signal.SIGALRM, old)
     result["seconds"] = round(time.perf_counter() - start, 4)
     result["sha256"] = hashlib.sha256(data).hexdigest()
+    result["path"] = path  # messages name it; another file with the same content gets its own name back
     return _store(target, result, path)
 
 
@@ -227,7 +228,12 @@ def collect(inputs: list[Path], work: Path, sinks: dict[str, "_Sink"]) -> dict[s
         if hit is None:
             sinks["errors"].add({"path": str(p), "sha256": None, "error": f"{p}: no result (not processed)"})
             continue
-        res = json.loads(hit.read_text(encoding="utf-8"))
+        text = hit.read_text(encoding="utf-8")
+        first = json.loads(text).get("path")
+        if first and first != str(p):  # the same content under another name: messages name this file
+            quoted = [json.dumps(x, ensure_ascii=False)[1:-1] for x in (first, str(p))]
+            text = text.replace(*quoted)
+        res = json.loads(text)
         if "error" in res:
             sinks["errors"].add({"path": str(p), "sha256": res.get("sha256"), "error": res["error"]})
             continue

@@ -169,3 +169,59 @@ def test_dask_engine_on_a_local_cluster(tmp_path):
     a, b = _tables(local), _tables(out)
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name])
+
+
+def _corrupt(folder: Path) -> int:
+    """100 bad inputs of the kinds a crawl produces."""
+    import io
+    import zipfile
+
+    folder.mkdir()
+    rng = random.Random(7)
+    n = 0
+
+    def put(name: str, data: bytes) -> None:
+        nonlocal n
+        (folder / name).write_bytes(data)
+        n += 1
+
+    for i in range(20):
+        put(f"empty{i}.txt", b"" if i % 2 else b" \n\t ")
+    for i in range(25):
+        put(f"random{i}.bin", bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 5000))))
+    seed_pdf = b"%PDF-1.7\n1 0 obj <</Type /Catalog>> endobj\n"
+    for i in range(20):
+        put(f"truncated{i}.pdf", seed_pdf[: rng.randint(5, len(seed_pdf))])
+    for i in range(15):
+        put(f"notables{i}.html", f"<html><body><p>新闻 {i}</p><div>没有表格</div></body></html>".encode())
+    for i in range(10):  # a DOCX zip bomb: a tiny zip announcing a huge entry
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("word/document.xml", b"<w:document>" + b"0" * 2_000_000 + b"</w:document>")
+        put(f"bomb{i}.docx", buf.getvalue())
+    for i in range(9):  # wrong extension: a text report named .pdf, an HTML page named .docx
+        seed = (ROOT / "fixtures" / "seed" / "000_e121fe427aa0e29e.txt").read_bytes()
+        put(f"wrong_ext{i}.pdf" if i % 2 else f"wrong_ext{i}.docx", seed if i % 3 else b"<html><table>")
+    put("huge.txt", b"\xe4\xb8\x80" * (50 * 1024 * 1024 // 3))  # 50 MB of text
+    return n
+
+
+def test_corrupt_inputs_land_in_errors_or_failed_with_a_specific_message(tmp_path):
+    src = tmp_path / "bad"
+    n = _corrupt(src)
+    assert n == 100
+    out = tmp_path / "out"
+    result = run_batch([src], out, workers=2, progress=False)
+    assert result.inputs == 100
+    reports = pd.read_parquet(out / "reports.parquet")
+    errors = pd.read_parquet(out / "errors.parquet")
+    assert len(reports) + len(errors) == 100
+    for path, error in zip(errors.path, errors.error):
+        name = path.rsplit("/", 1)[-1]
+        assert error.startswith(path) and len(error) > len(path) + 10, (name, error)
+    by_kind = {p.rsplit("/", 1)[-1]: e for p, e in zip(errors.path, errors.error)}
+    assert "empty file" in by_kind["empty1.txt"] and "too large" in by_kind["huge.txt"]
+    assert "PDF" in by_kind["truncated0.pdf"] and "DOCX" in by_kind["bomb0.docx"]
+    # a report under a wrong extension is still read (the format is sniffed from the content)
+    assert set(reports[reports.path.str.contains("wrong_ext")].status) <= {"inconsistent", "failed"}
+    assert "inconsistent" in set(reports.status)
