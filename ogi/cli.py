@@ -26,12 +26,28 @@ def main(argv: list[str] | None = None) -> int:
     ba.add_argument("--engine", choices=("local", "dask"), default="local",
                     help="local process pool (default) or an existing Dask cluster")
     ba.add_argument("--scheduler", help="Dask scheduler address, with --engine dask")
+    rv = sub.add_parser("review", help="write OUT/review.html: every cell coloured by status, failing checks beside")
+    rv.add_argument("out", help="the output folder of `ogi batch`")
     args = parser.parse_args(argv)
+    if args.command == "review":
+        return _review(args.out)
     if args.command == "extract":
         return _extract(args.file, args.json)
     if args.command == "batch":
         return _batch(args)
     return 2
+
+
+def _review(out: str) -> int:
+    from pathlib import Path
+
+    from ogi.review import write_review
+
+    if not (Path(out) / "reports.parquet").exists():
+        print(f"ogi: error: {out}: no batch output here (run `ogi batch … -o {out}` first)", file=sys.stderr)
+        return 1
+    print(write_review(Path(out)))
+    return 0
 
 
 def _batch(args: argparse.Namespace) -> int:

@@ -15,10 +15,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import os
 import re
 from html import escape
 from pathlib import Path
+
+import pandas as pd
 
 from normalize.templates import T3_COLS, T4_COLS, identities, template
 from ogi import __version__
@@ -50,7 +53,8 @@ table{border-collapse:collapse;margin-bottom:6px}th,td{border:1px solid #999;pad
 th{background:#f0f0ea;font-weight:600;font-size:12px}td.c{text-align:right;min-width:34px;white-space:nowrap}
 td.l{white-space:nowrap}td.l1{padding-left:18px}td.l2{padding-left:32px}tr.g td{background:#fafaf7;color:#555}
 td.na{background:repeating-linear-gradient(45deg,#fff,#fff 4px,#f1f1f1 4px,#f1f1f1 8px)}
-td.c i{font-style:normal;color:#444;font-size:10px;margin-left:1px}td.fail,.legend .fail{box-shadow:inset 0 0 0 2px #d11}
+td.c i{font-style:normal;color:#444;font-size:10px;margin-left:1px}
+td.fail,.legend .fail{box-shadow:inset 0 0 0 2px #d11}
 td.hl,.legend .hl{outline:3px solid #06c;outline-offset:-3px}th.d,td.d{border-left:3px double #666}
 .st-ok{background:#d5f5d0}.st-inconsistent{background:#ffc98a}.st-partial{background:#fff07a}
 .st-failed{background:#f7a8b8}.err td{vertical-align:top}.overview td{white-space:nowrap}.muted{color:#777}
@@ -99,7 +103,8 @@ SCRIPT = """
     });
   });
   document.querySelectorAll('li[data-check]').forEach(function (li) {
-    var cells = li.closest('section').querySelectorAll('td[data-checks~="' + CSS.escape(li.getAttribute('data-check')) + '"]');
+    var sel = 'td[data-checks~="' + CSS.escape(li.getAttribute('data-check')) + '"]';
+    var cells = li.closest('section').querySelectorAll(sel);
     li.addEventListener('mouseenter', function () { cells.forEach(function (td) { td.classList.add('hl'); }); });
     li.addEventListener('mouseleave', function () { cells.forEach(function (td) { td.classList.remove('hl'); }); });
   });
@@ -120,14 +125,12 @@ CSP = (f"default-src 'none'; script-src {_sha(SCRIPT)}; style-src {_sha(STYLE)};
 
 def _v(x):
     """None for every kind of missing value pandas hands back (None, NaN, pd.NA)."""
-    try:
-        return None if x is None or x != x or str(x) == "<NA>" else x
-    except (TypeError, ValueError):  # pd.NA in a comparison
-        return None
+    return None if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)) else x
 
 
 def _e(x, limit: int = MAX_TEXT) -> str:
     """Untrusted text as safe HTML: control and direction characters replaced, length bounded, escaped."""
+    x = int(x) if isinstance(x, float) and x.is_integer() else x  # a year or a line read as a float
     s = _UNSAFE.sub("\ufffd", "" if _v(x) is None else str(x))
     return escape(s if len(s) <= limit else s[:limit] + f"… (+{len(s) - limit} chars)")
 
@@ -139,7 +142,7 @@ def _tok(x) -> str:
 
 def _href(path: str, base: Path) -> str:
     p = Path(path)
-    return escape(Path(os.path.normpath(p if p.is_absolute() else base / p)).as_uri())
+    return escape(Path(os.path.normpath(base / p)).as_uri())  # base / p is p when p is absolute
 
 
 def _num(value, unit) -> str:
@@ -160,11 +163,12 @@ def _cell(c: dict | None, failing: dict[str, list[str]], extra_class: str = "") 
         alts = json.loads(c["alternatives"] or "[]")
     except (TypeError, ValueError):
         alts = []
+    alts = alts if isinstance(alts, list) else []
     if status == "ambiguous" or alts:
         shown = ", ".join(str(a) for a in alts[:MAX_ALTERNATIVES]) + (" …" if len(alts) > MAX_ALTERNATIVES else "")
         conf = "?" if _v(c["confidence"]) is None else f"{c['confidence']:.3g}"
         tip.append(f"confidence: {conf} · alternatives: {shown or 'none'}")
-    at = [f"{k} {c['at_' + k]}" for k in ("table", "row", "col", "page", "line") if _v(c["at_" + k]) is not None]
+    at = [f"{k} {int(c['at_' + k])}" for k in ("table", "row", "col", "page", "line") if _v(c["at_" + k]) is not None]
     tip.append("at: " + (", ".join(at) or "—"))
     checks = failing.get(c["key"], [])
     if checks:
@@ -177,10 +181,15 @@ def _cell(c: dict | None, failing: dict[str, list[str]], extra_class: str = "") 
             + (f"<i>{escape(mark)}</i>" if mark else "") + "</td>")
 
 
+def _open(table: str, version: str) -> str:
+    title = escape(template(table, version).title)
+    return f'<table class="{table}"><caption class="muted">{title} ({version} template)</caption>'
+
+
 def _t2(version: str, cells: dict, failing: dict) -> str:
     tpl = template("t2", version)
     width = max(len(r.cols) for r in tpl.rows)
-    out, prev = [f'<table class="t2"><caption class="muted">二、主动公开政府信息情况 ({version} template)</caption>'], None
+    out, prev = [_open("t2", version)], None
     for r in tpl.rows:
         if r.cols != prev:  # each block of rows sharing columns has its own header, as printed
             out.append("<tr><th>信息内容</th>" + "".join(f"<th>{escape(tpl.col(k).label)}</th>" for k in r.cols)
@@ -194,7 +203,7 @@ def _t2(version: str, cells: dict, failing: dict) -> str:
 
 def _t3(version: str, cells: dict, failing: dict) -> str:
     orgs = "".join(f"<th>{escape(c.label)}</th>" for c in T3_COLS[1:6])
-    out = [f'<table class="t3"><caption class="muted">三、收到和处理政府信息公开申请情况 ({version} template)</caption>',
+    out = [_open("t3", version),
            f'<tr><th rowspan="2">申请人情况</th><th rowspan="2">{escape(T3_COLS[0].label)}</th>'
            f'<th colspan="5">法人或其他组织</th><th rowspan="2">{escape(T3_COLS[6].label)}</th>'
            f'<th rowspan="2" class="d">{LEGAL_ENTITY}<br><span class="muted">(derived)</span></th></tr>',
@@ -216,8 +225,7 @@ def _t3(version: str, cells: dict, failing: dict) -> str:
 def _t4(version: str, cells: dict, failing: dict) -> str:
     results = [c.label.rsplit(" ", 1)[-1] for c in T4_COLS[:5]]
     head = "".join(f'<th rowspan="2">{escape(x)}</th>' for x in results)
-    return (f'<table class="t4"><caption class="muted">四、政府信息公开行政复议、行政诉讼情况 ({version} template)</caption>'
-            '<tr><th colspan="5">行政复议</th><th colspan="10">行政诉讼</th></tr>'
+    return (_open("t4", version) + '<tr><th colspan="5">行政复议</th><th colspan="10">行政诉讼</th></tr>'
             f'<tr>{head}<th colspan="5">未经复议直接起诉</th><th colspan="5">复议后起诉</th></tr>'
             "<tr>" + "".join(f"<th>{escape(x)}</th>" for x in results * 2) + "</tr><tr>"
             + "".join(_cell(cells.get(f"t4.cases.{c.key}"), failing) for c in T4_COLS) + "</tr></table>")
@@ -269,42 +277,39 @@ def _section(i: int, rep: dict, cells: list[dict], checks: list[dict], issues: l
             f'data-checks="{_e(check_ids, 10**6)}"><h2><span class="badge st-{status}">{status}</span> '
             f'<a href="{_href(rep["path"], base)}" rel="noopener noreferrer">{_e(rep["path"], MAX_MESSAGE)}</a></h2>'
             f'<p class="meta">agency <b>{_e(rep["agency"] or "?")}</b> · year <b>{_e(rep["year"] or "?")}</b> · '
-            f'templates <b>{_e(tpl)}</b> · format {_e(rep["format"])} · sha256 {_e(str(rep["sha256"])[:12])}</p>'
+            f'templates <b>{_e(tpl)}</b> · format {_e(rep["format"])} · sha256 {_e((rep["sha256"] or "")[:12])}</p>'
             f'<div class="body"><div class="tables">{"".join(tables)}</div><aside>{"".join(side)}</aside></div>'
             "</section>")
 
 
-def _records(out: Path, name: str) -> list[dict]:
-    import pandas as pd
+def _read(out: Path, name: str) -> pd.DataFrame:
+    return pd.read_parquet(out / f"{name}.parquet", dtype_backend="numpy_nullable")
 
-    df = pd.read_parquet(out / f"{name}.parquet")
+
+def _records(df: pd.DataFrame) -> list[dict]:
     return [{k: _v(v) for k, v in row.items()} for row in df.to_dict("records")]
 
 
 def render_review(out: Path, base: Path | None = None) -> str:
     """The page as a string (see the module docstring); `base` is the folder relative input paths are in."""
-    base = Path.cwd() if base is None else base
-    t = {name: _records(out, name) for name in ("reports", "cells", "checks", "issues", "errors")}
-    for check in t["checks"]:
-        check["ok"] = None if check["ok"] is None else bool(check["ok"])
-    group: dict[str, dict[str, list[dict]]] = {name: {} for name in ("cells", "checks", "issues")}
-    for name, by_path in group.items():
-        for row in t[name]:
-            by_path.setdefault(row["path"], []).append(row)
-    reports = t["reports"]
+    base = Path(os.path.abspath(Path.cwd() if base is None else base))
+    reports, errors = _records(_read(out, "reports")), _records(_read(out, "errors"))
     keep = sorted(sorted(range(len(reports)), key=lambda i: (reports[i]["status"] == "ok", i))[:MAX_REPORTS])
     shown = [(i + 1, reports[i]) for i in keep]
+    paths = {r["path"] for _, r in shown}
+    checks = _read(out, "checks")
+    failed = checks[checks.ok.eq(False).fillna(False)]
+    group: dict[str, dict[str, list[dict]]] = {}
+    for name, df in (("cells", _read(out, "cells")), ("checks", checks), ("issues", _read(out, "issues"))):
+        group[name] = {}
+        for row in _records(df[df.path.isin(paths)]):  # only the rows of the reports shown
+            group[name].setdefault(row["path"], []).append(row)
     sections = [_section(i, r, group["cells"].get(r["path"], []), group["checks"].get(r["path"], []),
                          group["issues"].get(r["path"], []), base) for i, r in shown]
-    cell_counts = {s: sum(1 for c in t["cells"] if c["status"] == s) for s in CELL_STATUSES}
+    cell_counts = {s: sum(r[f"cells_{s}"] or 0 for r in reports) for s in CELL_STATUSES}
     rep_counts = {s: sum(1 for r in reports if r["status"] == s) for s in REPORT_STATUSES}
-    fail_counts = {"any": 0}  # reports failing each check
-    for path, checks in sorted(group["checks"].items()):
-        ids = sorted({_tok(c["id"]) for c in checks if c["ok"] is False})
-        fail_counts["any"] += bool(ids)
-        for cid in ids:
-            fail_counts[cid] = fail_counts.get(cid, 0) + 1
-    n_failing = sum(1 for c in t["checks"] if c["ok"] is False)
+    by_check = failed.assign(id=failed.id.map(_tok)).groupby("id").path.nunique()
+    fail_counts = {"any": failed.path.nunique(), **{k: int(n) for k, n in sorted(by_check.items())}}
 
     def options(name: str, counts: dict[str, int], unit: str) -> str:
         return (f'<select id="f-{name}"><option value="">all</option>' + "".join(
@@ -318,9 +323,9 @@ def render_review(out: Path, base: Path | None = None) -> str:
         + ", ".join(f"{s} {r['cells_' + s]}" for s in CELL_STATUSES[2:] if r.get("cells_" + s))
         + f'</td><td>{sum(1 for c in group["checks"].get(r["path"], []) if c["ok"] is False)}</td></tr>'
         for i, r in shown)
-    errors = "".join(f'<tr><td><a href="{_href(e["path"], base)}" rel="noopener noreferrer">'
-                     f'{_e(e["path"], MAX_MESSAGE)}</a></td><td>{_e(e["error"], MAX_MESSAGE)}</td></tr>'
-                     for e in t["errors"])
+    error_rows = "".join(f'<tr><td><a href="{_href(e["path"], base)}" rel="noopener noreferrer">'
+                         f'{_e(e["path"], MAX_MESSAGE)}</a></td><td>{_e(e["error"], MAX_MESSAGE)}</td></tr>'
+                         for e in errors)
     more = (f'<p class="muted">{len(reports) - len(shown)} more reports not shown here (see reports.parquet)</p>'
             if len(reports) > len(shown) else "")
     return f"""<!DOCTYPE html>
@@ -329,7 +334,7 @@ def render_review(out: Path, base: Path | None = None) -> str:
 <meta name="referrer" content="no-referrer">
 <title>ogi review: {_e(out.name)}</title><style>{STYLE}</style></head>
 <body data-cell="">
-<header><h1>ogi review <span class="muted">{len(reports)} reports, {len(t["errors"])} errors, {n_failing} failing
+<header><h1>ogi review <span class="muted">{len(reports)} reports, {len(errors)} errors, {len(failed)} failing
 checks · ogi {escape(__version__)}</span></h1>
 <div class="legend">cell status: {legend} <span class="fail">in a failing check</span>
 <span class="hl">cells of the selected check</span> · hover a cell for raw text, provenance, alternatives</div>
@@ -340,8 +345,8 @@ checks · ogi {escape(__version__)}</span></h1>
 <main><details><summary>Overview of all reports</summary><table class="overview"><tr><th>status</th><th>path</th>
 <th>agency</th><th>year</th><th>cells not read directly</th><th>failing checks</th></tr>{overview}</table></details>
 {"".join(sections)}{more}
-<section id="errors"><h2>Errors ({len(t["errors"])} inputs not processed)</h2>
-<table class="err"><tr><th>input</th><th>error</th></tr>{errors}</table></section></main>
+<section id="errors"><h2>Errors ({len(errors)} inputs not processed)</h2>
+<table class="err"><tr><th>input</th><th>error</th></tr>{error_rows}</table></section></main>
 <script>{SCRIPT}</script></body></html>
 """
 

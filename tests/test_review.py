@@ -54,7 +54,7 @@ def _evil_out(out: Path) -> Path:
                     "keys": "[]"}],
         "errors": [{"path": f"in/{BAD}.pdf", "sha256": None, "error": BAD}],
     }
-    write_tables(tables, out)
+    write_tables(tables, out)  # the batch's own writer and schema
     return out
 
 
