@@ -8,6 +8,7 @@ file is replaced atomically: a reader never sees a half-written table. One run a
 """
 from __future__ import annotations
 
+import faulthandler
 import hashlib
 import json
 import os
@@ -17,6 +18,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +27,8 @@ from ogi.crosscheck import cross_checks
 
 SKIPPED_SUFFIXES = (".json", ".tsv", ".parquet", ".duckdb", ".csv")  # data files, not reports
 TABLES = ("reports", "cells", "checks", "issues", "errors")
+HARD_GRACE = 10.0  # seconds past the time limit before a stuck worker process is ended
+_POOL_WORKER = "OGI_BATCH_POOL_WORKER"
 CELL_STATUSES = ("read", "blank", "inferred", "ambiguous", "repaired", "imputed", "derived", "missing")
 
 
@@ -107,9 +111,16 @@ def process_one(path: str, work: str, timeout: float) -> tuple[str, bool]:
     start = time.perf_counter()
     main = threading.current_thread() is threading.main_thread()  # signals only there (Dask runs threads)
     old = signal.signal(signal.SIGALRM, _alarm) if main else None
-    if main:
-        signal.setitimer(signal.ITIMER_REAL, timeout)
+    marker = Path(work) / f"{target.stem}.running"
+    if main and os.environ.get(_POOL_WORKER):
+        # a parser stuck inside C code never returns to Python to see the soft limit: then this worker
+        # process is ended from a watchdog thread, and the batch records the file as killed
+        marker.write_text(path, encoding="utf-8")
+        faulthandler.dump_traceback_later(timeout + HARD_GRACE, exit=True)
     try:
+        if main:
+            signal.setitimer(signal.ITIMER_REAL, timeout)
+        _fault_injection(path)
         report = extract_bytes(data, path)
         result = {"report": report.to_dict()}
     except _Timeout:
@@ -122,10 +133,47 @@ def process_one(path: str, work: str, timeout: float) -> tuple[str, bool]:
         if main:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old)
+            faulthandler.cancel_dump_traceback_later()
+            marker.unlink(missing_ok=True)
     result["seconds"] = round(time.perf_counter() - start, 4)
     result["sha256"] = hashlib.sha256(data).hexdigest()
     result["path"] = path  # messages name it; another file with the same content gets its own name back
     return _store(target, result, path)
+
+
+def _fault_injection(path: str) -> None:
+    """Tests only: OGI_TEST_STALL_IN_C=<name> makes the file of that name hang inside C code."""
+    name = os.environ.get("OGI_TEST_STALL_IN_C")
+    if name and Path(path).name == name:
+        import ctypes
+
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})  # C code that never yields to Python
+        ctypes.CDLL(None).sleep(3600)
+
+
+def _pool_init() -> None:
+    os.environ[_POOL_WORKER] = "1"
+
+
+def _run_pool(todo: list[Path], work: Path, n: int, timeout: float, bar) -> None:
+    """A process pool; when a worker is ended by the hard limit, its file is recorded and the rest goes on."""
+    while todo:
+        try:
+            with ProcessPoolExecutor(max_workers=n, initializer=_pool_init) as pool:
+                futures = [pool.submit(process_one, str(p), str(work), timeout) for p in todo]
+                for fut in as_completed(futures):
+                    fut.result()
+                    bar.update(1)
+            return
+        except BrokenProcessPool:
+            for marker in work.glob("*.running"):
+                path = marker.read_text(encoding="utf-8")
+                _store(work / f"{marker.stem}.json",
+                       {"error": f"{path}: killed after {timeout + HARD_GRACE:g} s (stuck beyond the time limit "
+                                 "per file)", "sha256": marker.stem.split("-")[0], "path": path}, path)
+                marker.unlink()
+                bar.update(1)
+            todo = [p for p in todo if _result_file(p, work) is None]
 
 
 def _store(target: Path, result: dict, path: str) -> tuple[str, bool]:
@@ -152,7 +200,7 @@ def run_batch(paths: list[Path], out: Path, *, workers: int | None = None, timeo
     out.mkdir(parents=True, exist_ok=True)
     work = out / ".work" / "results"
     work.mkdir(parents=True, exist_ok=True)
-    for stale in [*out.glob(".tmp-*"), *work.glob(".tmp-*")]:  # left by a run that was killed
+    for stale in [*out.glob(".tmp-*"), *work.glob(".tmp-*"), *work.glob("*.running")]:  # from a killed run
         stale.unlink(missing_ok=True)
     inputs = discover(paths, out)
     todo = [p for p in inputs if force or _result_file(p, work) is None]
@@ -165,17 +213,7 @@ def run_batch(paths: list[Path], out: Path, *, workers: int | None = None, timeo
     if todo and engine == "dask":
         _run_dask(todo, work, timeout, scheduler, bar)
     elif todo:
-        n = workers or os.cpu_count() or 1
-        if n == 1:
-            for p in todo:
-                process_one(str(p), str(work), timeout)
-                bar.update(1)
-        else:
-            with ProcessPoolExecutor(max_workers=n) as pool:
-                futures = [pool.submit(process_one, str(p), str(work), timeout) for p in todo]
-                for fut in as_completed(futures):
-                    fut.result()
-                    bar.update(1)
+        _run_pool(todo, work, workers or os.cpu_count() or 1, timeout, bar)
     bar.close()
     keep = write_all(inputs, work, out)
     counts = keep["counts"][0]

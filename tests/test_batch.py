@@ -225,3 +225,21 @@ def test_corrupt_inputs_land_in_errors_or_failed_with_a_specific_message(tmp_pat
     # a report under a wrong extension is still read (the format is sniffed from the content)
     assert set(reports[reports.path.str.contains("wrong_ext")].status) <= {"inconsistent", "failed"}
     assert "inconsistent" in set(reports.status)
+
+
+def test_a_parser_stuck_in_c_code_is_killed_and_recorded(tmp_path, monkeypatch):
+    import ogi.batch
+
+    src = tmp_path / "src"
+    _corpus_of(src, 6)
+    stuck = sorted(src.iterdir())[2].name
+    monkeypatch.setenv("OGI_TEST_STALL_IN_C", stuck)
+    monkeypatch.setattr(ogi.batch, "HARD_GRACE", 1.0)
+    out = tmp_path / "out"
+    start = time.time()
+    result = run_batch([src], out, workers=2, timeout=1.0, progress=False)
+    assert time.time() - start < 60
+    errors = pd.read_parquet(out / "errors.parquet")
+    assert list(errors.path.str.rsplit("/", n=1).str[-1]) == [stuck]
+    assert "killed after" in errors.error[0] and errors.error[0].startswith(str(src / stuck))
+    assert result.reports == 5
