@@ -286,7 +286,7 @@ def collect(inputs: list[Path], work: Path, sinks: dict[str, "_Sink"]) -> dict[s
                    "at_row": at["row"], "at_col": at["col"], "at_page": at["page"], "at_line": at["line"]}
             sinks["cells"].add(row)
             if c["key"].startswith(("t3.carried_over.", "t3.carried_forward.")):
-                keep["cells"].append(row)
+                keep["cells"].append({k: row[k] for k in ("report_id", "path", "key", "value", "status")})
         for c in doc["checks"]:
             sinks["checks"].add({"report_id": rid, "path": str(p), **c})
         for i in doc["issues"]:
@@ -326,7 +326,7 @@ _COLUMNS = {
 class _Sink:
     """One long table written in chunks to a temporary Parquet and CSV (UTF-8 with BOM) file."""
 
-    CHUNK = 50_000
+    CHUNK = 10_000
 
     def __init__(self, name: str, out: Path, schema) -> None:
         import pyarrow.parquet as pq
@@ -382,7 +382,7 @@ def _publish(sinks: dict[str, _Sink], out: Path) -> None:
         sink.close()
     tmp_db = out / ".tmp-ogi.duckdb"
     tmp_db.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp_db))
+    con = duckdb.connect(str(tmp_db), config={"memory_limit": "256MB", "threads": 1, "preserve_insertion_order": False})
     try:
         for name, sink in sinks.items():
             con.execute(f"create table {name} as select * from read_parquet(?)", [str(sink.tmp_parquet)])
