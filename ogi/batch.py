@@ -267,11 +267,11 @@ def collect(inputs: list[Path], work: Path, sinks: dict[str, "_Sink"]) -> dict[s
             sinks["errors"].add({"path": str(p), "sha256": None, "error": f"{p}: no result (not processed)"})
             continue
         text = hit.read_text(encoding="utf-8")
-        first = json.loads(text).get("path")
+        res = json.loads(text)
+        first = res.get("path")
         if first and first != str(p):  # the same content under another name: messages name this file
             quoted = [json.dumps(x, ensure_ascii=False)[1:-1] for x in (first, str(p))]
-            text = text.replace(*quoted)
-        res = json.loads(text)
+            res = json.loads(text.replace(*quoted))
         if "error" in res:
             sinks["errors"].add({"path": str(p), "sha256": res.get("sha256"), "error": res["error"]})
             continue
@@ -282,7 +282,7 @@ def collect(inputs: list[Path], work: Path, sinks: dict[str, "_Sink"]) -> dict[s
             at = c["at"]
             row = {"report_id": rid, "path": str(p), "key": c["key"], "value": c["value"], "unit": c["unit"],
                    "raw": c["raw"], "status": c["status"], "confidence": c["confidence"],
-                   "alternatives": json.dumps(c["alternatives"]), "note": c["note"], "at_table": at["table"],
+                   "alternatives": json.dumps(c["alternatives"]) if c["alternatives"] else "[]", "note": c["note"], "at_table": at["table"],
                    "at_row": at["row"], "at_col": at["col"], "at_page": at["page"], "at_line": at["line"]}
             sinks["cells"].add(row)
             if c["key"].startswith(("t3.carried_over.", "t3.carried_forward.")):
