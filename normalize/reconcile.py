@@ -54,7 +54,11 @@ def reconcile(obs: TableObs) -> TableResult:
             cells[f"t3.other.{ck}"] = _derived_sum(f"t3.other.{ck}", [f"t3.{r}.{ck}" for r in DERIVED_SUMS["other"]],
                                                   cells)
     ordered = _in_template_order(obs, tpl, cells)
+    seen: dict[str, int] = {}
     for slug, row in obs.extras:
+        seen[slug] = seen.get(slug, 0) + 1
+        if seen[slug] > 1:  # the same label again (a second report on the page): keys stay unique
+            slug = f"{slug}~{seen[slug]}"
         for k, tok in enumerate(row.tokens):
             ordered.append(Cell(f"extra.{obs.table}.{slug}.{k + 1}", tok.parsed.value if tok.parsed.kind == "value"
                                 else 0, "read" if tok.parsed.kind == "value" else "blank", tok.parsed.raw,
@@ -71,12 +75,7 @@ def _in_template_order(obs: TableObs, tpl, cells: dict[str, Cell]) -> list[Cell]
         cols = list(row.cols) + (["legal_entity_total"] if obs.table == "t3" else [])
         for col in cols:
             key = f"{obs.table}.{row.key}.{col}"
-            if row.key == "other" and obs.other_as_one_row and key in cells:
-                out.append(cells[key])
-            elif key in cells:
-                out.append(cells[key])
-            else:
-                out.append(Cell(key, None, "missing"))
+            out.append(cells.get(key) or Cell(key, None, "missing"))
     return out
 
 

@@ -84,3 +84,12 @@ def test_solver_marginals_follow_prior():
     sol = solve(rows, [_ident("s", [("t", 1), ("p", -1), ("q", -1)])])
     assert sol.map_choice[1] == 0
     assert sol.marginals[1] == pytest.approx((0.75, 0.25))
+
+
+def test_extra_cell_keys_are_unique_even_for_a_second_report(tmp_path):
+    from ogi.api import extract_bytes
+    from tests.conftest import ROOT
+
+    page = (ROOT / "fixtures" / "html" / "two_reports.html").read_bytes()
+    keys = [c.key for c in extract_bytes(page, "two_reports.html").cells]
+    assert len(keys) == len(set(keys))
