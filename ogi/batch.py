@@ -27,6 +27,7 @@ from ogi.crosscheck import cross_checks
 
 SKIPPED_SUFFIXES = (".json", ".tsv", ".parquet", ".duckdb", ".csv")  # data files, not reports
 TABLES = ("reports", "cells", "checks", "issues", "errors")
+SHARD_MIN = 200  # inputs per process when the tables are built in parallel
 HARD_GRACE = 10.0  # seconds past the time limit before a stuck worker process is ended
 _POOL_WORKER = "OGI_BATCH_POOL_WORKER"
 CELL_STATUSES = ("read", "blank", "inferred", "ambiguous", "repaired", "imputed", "derived", "missing")
@@ -215,7 +216,7 @@ def run_batch(paths: list[Path], out: Path, *, workers: int | None = None, timeo
     elif todo:
         _run_pool(todo, work, workers or os.cpu_count() or 1, timeout, bar)
     bar.close()
-    keep = write_all(inputs, work, out)
+    keep = write_all(inputs, work, out, workers or os.cpu_count() or 1)
     counts = keep["counts"][0]
     reports = keep["reports"]
     cells_by_status = {s: sum(r[f"cells_{s}"] for r in reports) for s in CELL_STATUSES}
@@ -324,19 +325,20 @@ _COLUMNS = {
 
 
 class _Sink:
-    """One long table written in chunks to a temporary Parquet and CSV (UTF-8 with BOM) file."""
+    """One long table written in chunks to a temporary Parquet and CSV file (the CSV with a UTF-8 BOM and
+    a header only when `head` is set: shards written in parallel are joined after the head one)."""
 
     CHUNK = 10_000
 
-    def __init__(self, name: str, out: Path, schema) -> None:
+    def __init__(self, name: str, out: Path, schema, tag: str = "", head: bool = True) -> None:
         import pyarrow.parquet as pq
 
         self.name, self.out, self.schema, self.rows, self.count = name, out, schema, [], 0
-        self.tmp_parquet = out / f".tmp-{name}.parquet"
-        self.tmp_csv = out / f".tmp-{name}.csv"
+        self.tmp_parquet = out / f".tmp-{tag}{name}.parquet"
+        self.tmp_csv = out / f".tmp-{tag}{name}.csv"
         self.parquet = pq.ParquetWriter(self.tmp_parquet, schema)
-        self.tmp_csv.write_bytes(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel then reads the Chinese text right
-        self.csv_header = True
+        self.tmp_csv.write_bytes(b"\xef\xbb\xbf" if head else b"")  # BOM: Excel then reads Chinese right
+        self.csv_header = head
 
     def add(self, row: dict) -> None:
         self.rows.append(row)
@@ -348,10 +350,10 @@ class _Sink:
         import pyarrow.csv as pacsv
 
         table = pa.Table.from_pylist(self.rows, schema=self.schema)
-        self.parquet.write_table(table)
-        opts = pacsv.WriteOptions(include_header=self.csv_header)
-        with open(self.tmp_csv, "ab") as f:
-            pacsv.write_csv(table, f, opts)
+        if table.num_rows or self.csv_header:
+            self.parquet.write_table(table)
+            with open(self.tmp_csv, "ab") as f:
+                pacsv.write_csv(table, f, pacsv.WriteOptions(include_header=self.csv_header))
         self.csv_header = False
         self.count += len(self.rows)
         self.rows = []
@@ -359,6 +361,19 @@ class _Sink:
     def close(self) -> None:
         self.flush()
         self.parquet.close()
+
+    def append(self, parquet: Path, csv: Path, count: int) -> None:
+        """Adds a closed shard's rows (its two files) after this sink's own, in order, with bounded memory."""
+        import pyarrow.parquet as pq
+
+        for batch in pq.ParquetFile(parquet).iter_batches():
+            self.parquet.write_batch(batch)
+        with open(self.tmp_csv, "ab") as dst, open(csv, "rb") as src:
+            while block := src.read(1 << 20):
+                dst.write(block)
+        self.count += count
+        parquet.unlink()
+        csv.unlink()
 
     def publish(self) -> None:
         os.replace(self.tmp_parquet, self.out / f"{self.name}.parquet")
@@ -393,16 +408,44 @@ def _publish(sinks: dict[str, _Sink], out: Path) -> None:
     os.replace(tmp_db, out / "ogi.duckdb")
 
 
-def write_all(inputs: list[Path], work: Path, out: Path) -> dict[str, list[dict]]:
-    """Parquet, CSV and one DuckDB file, built with bounded memory; each output replaced atomically."""
+def _write_shard(index: int, inputs: list[Path], work: Path, out: Path) -> tuple[dict, dict]:
+    """Rows of a contiguous part of the inputs into shard files; returns the rows cross-checks need and,
+    per table, (parquet file, csv file, row count)."""
     schemas = _schemas()
-    sinks = {name: _Sink(name, out, schemas[name]) for name in TABLES}
+    sinks = {name: _Sink(name, out, schemas[name], tag=f"shard{index}-", head=False) for name in TABLES}
     keep = collect(inputs, work, sinks)
+    for sink in sinks.values():
+        sink.close()
+    return keep, {name: (s.tmp_parquet, s.tmp_csv, s.count) for name, s in sinks.items()}
+
+
+def write_all(inputs: list[Path], work: Path, out: Path, workers: int = 1) -> dict[str, list[dict]]:
+    """Parquet, CSV and one DuckDB file, built with bounded memory; each output replaced atomically.
+    The rows are built by `workers` processes over contiguous shards of the inputs, joined in order."""
+    schemas = _schemas()
+    n = max(1, min(workers, len(inputs) // SHARD_MIN or 1))
+    step = -(-len(inputs) // n) if inputs else 1
+    shards = [inputs[i:i + step] for i in range(0, len(inputs), step)] or [[]]
+    if len(shards) == 1:
+        results = [_write_shard(0, shards[0], work, out)]
+    else:
+        with ProcessPoolExecutor(max_workers=len(shards)) as pool:
+            results = list(pool.map(_write_shard, range(len(shards)), shards, [work] * len(shards),
+                                    [out] * len(shards)))
+    sinks = {name: _Sink(name, out, schemas[name]) for name in TABLES}
+    for name, sink in sinks.items():
+        sink.flush()  # the header
+        for _keep, files in results:
+            sink.append(*files[name])
+    keep = {"reports": [r for k, _ in results for r in k["reports"]],
+            "cells": [c for k, _ in results for c in k["cells"]]}
     extra = {"checks": [], "issues": []}
-    cross_checks({"reports": keep["reports"], "cells": keep["cells"], **extra})
+    cross_checks({**keep, **extra})
     for name, rows in extra.items():
         for row in rows:
             sinks[name].add(row)
     _publish(sinks, out)
     keep["counts"] = [{name: sinks[name].count for name in TABLES}]
     return keep
+
+

@@ -243,3 +243,23 @@ def test_a_parser_stuck_in_c_code_is_killed_and_recorded(tmp_path, monkeypatch):
     assert list(errors.path.str.rsplit("/", n=1).str[-1]) == [stuck]
     assert "killed after" in errors.error[0] and errors.error[0].startswith(str(src / stuck))
     assert result.reports == 5
+
+
+def test_tables_built_in_parallel_shards_equal_one_process(tmp_path, monkeypatch):
+    import ogi.batch
+
+    src = tmp_path / "src"
+    _corpus_of(src, 45)
+    (src / "bad.txt").write_bytes(b"")
+    run_batch([src], tmp_path / "one", workers=1, progress=False)
+    monkeypatch.setattr(ogi.batch, "SHARD_MIN", 10)
+    run_batch([src], tmp_path / "four", workers=4, progress=False)
+    a, b = _tables(tmp_path / "one"), _tables(tmp_path / "four")
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name])
+    raw_a = pd.read_parquet(tmp_path / "one" / "cells.parquet")
+    raw_b = pd.read_parquet(tmp_path / "four" / "cells.parquet")
+    pd.testing.assert_frame_equal(raw_a, raw_b)  # same order too, not only the same rows
+    assert (tmp_path / "four" / "cells.csv").read_bytes().count(b"report_id") == 1
+    con = duckdb.connect(str(tmp_path / "four" / "ogi.duckdb"), read_only=True)
+    assert con.execute("select count(*) from cells").fetchone()[0] == len(raw_b)
