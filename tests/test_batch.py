@@ -22,9 +22,12 @@ def _inputs() -> list[Path]:
 
 
 def test_every_input_lands_once_in_reports_or_errors(tmp_path):
+    """fixtures/, the corpus and 1,000 generated reports in one batch."""
     out = tmp_path / "out"
-    result = run_batch(_inputs(), out, workers=2, progress=False)
-    files = {str(p) for p in discover(_inputs(), out)}
+    _corpus_of(tmp_path / "generated", 1000)
+    inputs = _inputs() + [tmp_path / "generated"]
+    result = run_batch(inputs, out, workers=2, progress=False)
+    files = {str(p) for p in discover(inputs, out)}
     reports = pd.read_parquet(out / "reports.parquet")
     errors = pd.read_parquet(out / "errors.parquet")
     assert set(reports.path) | set(errors.path) == files
@@ -37,6 +40,7 @@ def test_every_input_lands_once_in_reports_or_errors(tmp_path):
     con = duckdb.connect(str(out / "ogi.duckdb"), read_only=True)
     by_status = dict(con.sql("select status, count(*) from reports group by 1").fetchall())
     assert sum(by_status.values()) == len(reports) and by_status.get("inconsistent", 0) >= 1
+    assert len(reports[reports.path.str.contains("/generated/")]) == 1000
     seed = con.sql("select value, status from cells where path like '%000_e121fe427aa0e29e.txt' "
                    "and key = 't3.new_received.total'").fetchall()
     assert seed == [(161.0, "inferred")]
