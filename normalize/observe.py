@@ -154,8 +154,8 @@ def _observe_table(table: str, raw_tables: list[RawTable], other_version: str | 
     for t in raw_tables:
         for r in t.rows:
             labels, values = _split(r)
-            key = r.label_row or next((match_row(lab.text, probe, 0)[0] for lab in reversed(labels)
-                                       if match_row(lab.text, probe, 0)[0]), None)
+            key = r.label_row or next((k for k in (match_row(lab.text, probe, 0)[0] for lab in reversed(labels))
+                                       if k), None)
             if key and values:
                 rough.setdefault(key, len(values))
     version = detect_version(table, header, tuple(rough), rough, fallback=other_version)

@@ -145,7 +145,7 @@ class _Plan:
                 r, j = cell_row[c]
                 terms_of_row[r].setdefault(i, []).append((j, coef))
         self.contrib: list[list[dict[int, float]]] = []
-        for k, r in enumerate(order):
+        for r in order:
             touching = list(terms_of_row[r].items())
             self.contrib.append([{i: sum(coef * (cand[j] or 0) for j, coef in terms) for i, terms in touching}
                                  for cand in rows[r].candidates])

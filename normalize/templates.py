@@ -228,10 +228,10 @@ def identities(table: str, version: str) -> tuple[Identity, ...]:
     if table == "t3":
         leaves = T3_LEAVES[version]
         for c in T3_COL_KEYS:
-            k = lambda r: f"t3.{r}.{c}"  # noqa: E731
-            out.append(Identity(f"t3.balance.{c}", ((k("new_received"), 1), (k("carried_over"), 1),
-                                                    (k("total_processed"), -1), (k("carried_forward"), -1)),
-                                lhs=(k("new_received"), k("carried_over"))))
+            new, over, done, forward = (f"t3.{r}.{c}" for r in ("new_received", "carried_over", "total_processed",
+                                                                  "carried_forward"))
+            out.append(Identity(f"t3.balance.{c}", ((new, 1), (over, 1), (done, -1), (forward, -1)),
+                                lhs=(new, over)))
         for c in T3_COL_KEYS:
             out.append(Identity(f"t3.outcomes.{c}", ((f"t3.total_processed.{c}", 1),
                                                      *((f"t3.{r}.{c}", -1) for r in leaves)),

@@ -156,7 +156,7 @@ def _pool_init() -> None:
     os.environ[_POOL_WORKER] = "1"
 
 
-def _run_pool(todo: list[Path], work: Path, n: int, timeout: float, bar) -> None:
+def _run_pool(todo: list[Path], work: Path, where: dict[Path, Path], n: int, timeout: float, bar) -> None:
     """A process pool; when a worker is ended by the hard limit, its file is recorded and the rest goes on."""
     while todo:
         try:
@@ -174,7 +174,7 @@ def _run_pool(todo: list[Path], work: Path, n: int, timeout: float, bar) -> None
                                  "per file)", "sha256": marker.stem.split("-")[0], "path": path}, path)
                 marker.unlink()
                 bar.update(1)
-            todo = [p for p in todo if _result_file(p, work) is None]
+            todo = [p for p in todo if not where[p].exists()]
 
 
 def _store(target: Path, result: dict, path: str) -> tuple[str, bool]:
@@ -182,14 +182,12 @@ def _store(target: Path, result: dict, path: str) -> tuple[str, bool]:
     return path, False
 
 
-def _result_file(path: Path, work: Path) -> Path | None:
+def _result_path(path: Path, work: Path) -> Path:
+    """Where the result of this input is (or will be) kept: by content hash and ogi version."""
     try:
-        data = path.read_bytes()
+        return work / f"{_key(path.read_bytes())}.json"
     except OSError:
-        hit = work / f"unreadable-{hashlib.sha256(str(path).encode()).hexdigest()}.json"
-        return hit if hit.exists() else None
-    hit = work / f"{_key(data)}.json"
-    return hit if hit.exists() else None
+        return work / f"unreadable-{hashlib.sha256(str(path).encode()).hexdigest()}.json"
 
 
 def run_batch(paths: list[Path], out: Path, *, workers: int | None = None, timeout: float = 120.0,
@@ -204,19 +202,18 @@ def run_batch(paths: list[Path], out: Path, *, workers: int | None = None, timeo
     for stale in [*out.glob(".tmp-*"), *work.glob(".tmp-*"), *work.glob("*.running")]:  # from a killed run
         stale.unlink(missing_ok=True)
     inputs = discover(paths, out)
-    todo = [p for p in inputs if force or _result_file(p, work) is None]
+    where = {p: _result_path(p, work) for p in inputs}  # each input read and hashed once here
+    todo = [p for p in inputs if force or not where[p].exists()]
     if force:
         for p in todo:
-            hit = _result_file(p, work)
-            if hit:
-                hit.unlink()
+            where[p].unlink(missing_ok=True)
     bar = _progress(len(todo), progress)
     if todo and engine == "dask":
         _run_dask(todo, work, timeout, scheduler, bar)
     elif todo:
-        _run_pool(todo, work, workers or os.cpu_count() or 1, timeout, bar)
+        _run_pool(todo, work, where, workers or os.cpu_count() or 1, timeout, bar)
     bar.close()
-    keep = write_all(inputs, work, out, workers or os.cpu_count() or 1)
+    keep = write_all(inputs, where, out, workers or os.cpu_count() or 1)
     counts = keep["counts"][0]
     reports = keep["reports"]
     cells_by_status = {s: sum(r[f"cells_{s}"] for r in reports) for s in CELL_STATUSES}
@@ -258,13 +255,13 @@ def _progress(total: int, enabled: bool | None):
     return tqdm(total=total, disable=not on or total == 0, unit="file", desc="ogi batch")
 
 
-def collect(inputs: list[Path], work: Path, sinks: dict[str, "_Sink"]) -> dict[str, list[dict]]:
+def collect(inputs: list[Path], where: dict[Path, Path], sinks: dict[str, "_Sink"]) -> dict[str, list[dict]]:
     """Streams the five long tables, in input order, from the per-file results into `sinks`; returns what
     the cross-report checks need (report rows and the carried-over/forward cells), which stays small."""
     keep: dict[str, list[dict]] = {"reports": [], "cells": [], "checks": [], "issues": []}
     for p in inputs:
-        hit = _result_file(p, work)
-        if hit is None:
+        hit = where[p]
+        if not hit.exists():
             sinks["errors"].add({"path": str(p), "sha256": None, "error": f"{p}: no result (not processed)"})
             continue
         text = hit.read_text(encoding="utf-8")
@@ -408,18 +405,18 @@ def _publish(sinks: dict[str, _Sink], out: Path) -> None:
     os.replace(tmp_db, out / "ogi.duckdb")
 
 
-def _write_shard(index: int, inputs: list[Path], work: Path, out: Path) -> tuple[dict, dict]:
+def _write_shard(index: int, inputs: list[Path], where: dict[Path, Path], out: Path) -> tuple[dict, dict]:
     """Rows of a contiguous part of the inputs into shard files; returns the rows cross-checks need and,
     per table, (parquet file, csv file, row count)."""
     schemas = _schemas()
     sinks = {name: _Sink(name, out, schemas[name], tag=f"shard{index}-", head=False) for name in TABLES}
-    keep = collect(inputs, work, sinks)
+    keep = collect(inputs, where, sinks)
     for sink in sinks.values():
         sink.close()
     return keep, {name: (s.tmp_parquet, s.tmp_csv, s.count) for name, s in sinks.items()}
 
 
-def write_all(inputs: list[Path], work: Path, out: Path, workers: int = 1) -> dict[str, list[dict]]:
+def write_all(inputs: list[Path], where: dict[Path, Path], out: Path, workers: int = 1) -> dict[str, list[dict]]:
     """Parquet, CSV and one DuckDB file, built with bounded memory; each output replaced atomically.
     The rows are built by `workers` processes over contiguous shards of the inputs, joined in order."""
     schemas = _schemas()
@@ -427,11 +424,11 @@ def write_all(inputs: list[Path], work: Path, out: Path, workers: int = 1) -> di
     step = -(-len(inputs) // n) if inputs else 1
     shards = [inputs[i:i + step] for i in range(0, len(inputs), step)] or [[]]
     if len(shards) == 1:
-        results = [_write_shard(0, shards[0], work, out)]
+        results = [_write_shard(0, shards[0], where, out)]
     else:
         with ProcessPoolExecutor(max_workers=len(shards)) as pool:
-            results = list(pool.map(_write_shard, range(len(shards)), shards, [work] * len(shards),
-                                    [out] * len(shards)))
+            parts = [{p: where[p] for p in shard} for shard in shards]
+            results = list(pool.map(_write_shard, range(len(shards)), shards, parts, [out] * len(shards)))
     sinks = {name: _Sink(name, out, schemas[name]) for name in TABLES}
     for name, sink in sinks.items():
         sink.flush()  # the header

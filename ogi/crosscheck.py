@@ -25,7 +25,7 @@ def cross_checks(tables: dict[str, list[dict]]) -> None:
     for r in reports:
         if r["agency"] and r["year"]:
             by_agency[r["agency"]][int(r["year"])].append(r)
-    for agency, years in sorted(by_agency.items()):
+    for _agency, years in sorted(by_agency.items()):
         for year in sorted(years):
             before = years.get(year - 1)
             if not before or len(before) != 1 or len(years[year]) != 1:

@@ -12,7 +12,6 @@ small independent grid reader (lxml only) and checks that the page prints exactl
 """
 from __future__ import annotations
 
-import os
 import random
 import re
 import time

@@ -97,7 +97,7 @@ def test_everything_from_a_report_is_escaped(tmp_path):
                     "b", "label", "select", "option", "main", "details", "summary", "table", "caption", "tr", "th",
                     "td", "i", "br", "a", "p", "section", "aside", "ul", "li", "script"}, tags
     assert [t for t, _ in parser.tags].count("script") == 1
-    for tag, attrs in parser.tags:
+    for _tag, attrs in parser.tags:
         for name, value in attrs:
             assert not name.startswith("on") and "javascript:" not in (value or "").lower()
             if name == "href":
