@@ -85,9 +85,9 @@ def read_html(path: Path, data: bytes) -> RawDocument:
     leaves = [t for t in root.iter("table") if t.find(".//table") is None]
     for t in leaves:
         grid = expand(t)
-        kind = _classify(grid)
+        kind = classify_grid(grid)
         if kind == "meta":
-            meta.extend(_meta_pairs(grid))
+            meta.extend(meta_pairs(grid))
         elif kind:
             rows = tuple(RawRow(tuple(cells), "grid", line=None) for cells in grid if cells)
             tables.append(RawTable(len(tables), rows, section=kind))
@@ -103,12 +103,12 @@ def read_html(path: Path, data: bytes) -> RawDocument:
                                                       f"({', '.join(i[:80] for i in imgs[:3])}); OCR is not done yet"))
     if not tables and not sections:
         raise ReadError(f"{path}: no report found (no section headings 一…六 and no report tables)")
-    meta_pairs = tuple(dict.fromkeys(meta + list(page_metadata(body_text)) + ([("原文链接", url[:500])] if url else [])))
+    pairs = tuple(dict.fromkeys(meta + list(page_metadata(body_text)) + ([("原文链接", url[:500])] if url else [])))
     return RawDocument(
         path=str(path), sha256=hashlib.sha256(data).hexdigest(), format="html", encoding=encoding,
         script=detect_script(text), text=(normalize_text(title) + "\n" if title else "") + body_text,
         tables=tuple(tables), sections=tuple((num, body_text[s:e].strip()) for num, s, e in sections),
-        title=normalize_text(title) if title else None, metadata=meta_pairs, problems=tuple(problems),
+        title=normalize_text(title) if title else None, metadata=pairs, problems=tuple(problems),
     )
 
 
@@ -161,7 +161,7 @@ def expand(table) -> list[list[RawCell]]:
     return [[c for c, _end in row if c.text or c.col < width] for row in out]
 
 
-def _classify(grid: list[list[RawCell]]) -> str | None:
+def classify_grid(grid: list[list[RawCell]]) -> str | None:
     text = label_key(" ".join(c.text for row in grid for c in row), keep_notes=True)
     if sum(1 for w in _META_WORDS if label_key(w) in text) >= 2 and not any(
             label_key(w) in text for w in _TABLE_WORDS["t3"][:3]):
@@ -179,7 +179,7 @@ def _classify(grid: list[list[RawCell]]) -> str | None:
     return best if scores[best] >= 2 else None
 
 
-def _meta_pairs(grid: list[list[RawCell]]) -> list[tuple[str, str]]:
+def meta_pairs(grid: list[list[RawCell]]) -> list[tuple[str, str]]:
     pairs = []
     for row in grid:
         texts = [c.text for c in row]

@@ -28,7 +28,7 @@ def title_agency_year(text: str, meta: dict[str, str]) -> tuple[str | None, str 
     head = title or text[:400]
     m = _TITLE.search(head)
     if m:
-        title = title or m.group(0)
+        title = title or re.sub(r"\s*\n\s*", "", m.group(0))  # a title printed on two lines
         agency, year = m.group(1).strip(), int(m.group(2))
     if not agency:
         m = _PROSE.search(text[:3000])

@@ -10,6 +10,7 @@ class RawCell:
     line: int | None = None  # 1-based line in the source text
     col: int | None = None  # grid column when the source shows it
     page: int | None = None
+    bbox: tuple[float, float, float, float] | None = None  # (x0, top, x1, bottom) on the page, PDF points
 
 
 @dataclass(frozen=True)

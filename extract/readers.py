@@ -6,6 +6,7 @@ from pathlib import Path
 from extract.raw import RawDocument
 from extract.sniff import ReadError
 from extract.html import looks_like_html, read_html
+from extract.pdf import read_pdf
 from extract.text import read_text
 
 _BINARY_MAGIC = {
@@ -27,8 +28,10 @@ def sniff(data: bytes) -> str:
 
 def read_document(path: Path, data: bytes) -> RawDocument:
     kind = sniff(data)
+    if kind == "PDF":
+        return read_pdf(path, data)
     if kind != "text":
-        raise ReadError(f"{path}: {kind} input is not supported by this version of ogi (text and HTML only)")
+        raise ReadError(f"{path}: {kind} input is not supported by this version of ogi (text, HTML and PDF only)")
     if looks_like_html(data):
         return read_html(path, data)
     return read_text(path, data)

@@ -141,6 +141,18 @@ def _join_t4_parts(raw_tables: list[RawTable]) -> list[RawTable]:
 
 
 _REPEATED_ROWS = 3
+_EXACT = 0.85  # match_row's score for a label naming the row exactly (below: containment or fuzzy)
+
+
+def _lost_glyphs(label: str, row) -> bool:
+    """The label is the template's with characters missing (in order): a lost glyph, not another wording."""
+    k = label_key(label)
+    for full in row.keys:
+        if len(k) < len(full) and len(full) - len(k) <= 3:
+            it = iter(full)
+            if all(ch in it for ch in k):
+                return True
+    return False
 
 
 def _observe_table(table: str, raw_tables: list[RawTable], other_version: str | None,
@@ -175,8 +187,13 @@ def _observe_table(table: str, raw_tables: list[RawTable], other_version: str | 
             key = r.label_row
             if key is None:
                 for lab in reversed(labels):
-                    key, _score = match_row(lab.text, tpl, cursor)
+                    key, score = match_row(lab.text, tpl, cursor)
                     if key:
+                        if score < _EXACT and key not in rows and _lost_glyphs(lab.text, tpl.row(key)):
+                            problems.append(Problem(
+                                "label_glyphs_lost", f"{table}: row label “{lab.text}” lacks characters of the "
+                                f"template's “{tpl.row(key).label}” (glyphs lost in the source's text); matched "
+                                f"to {key} tolerantly", severity="info", keys=(f"{table}.{key}",)))
                         break
             if not values and (key is None or match_row(labels[-1].text, tpl, cursor)[1] < 0.85
                                or tpl.row(key).derived):

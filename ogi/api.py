@@ -10,7 +10,7 @@ from extract.readers import read_document
 from extract.sniff import ReadError
 from normalize.observe import observe
 from normalize.reconcile import reconcile
-from normalize.templates import TABLES, looks_pre_2019
+from normalize.templates import DERIVED_SUMS, TABLES, looks_pre_2019, template
 from ogi.model import Issue, Report, ReportInfo, Source
 
 __all__ = ["extract", "ReadError"]
@@ -40,6 +40,8 @@ def build_report(doc: RawDocument) -> Report:
     obs = observe(doc)
     issues = [Issue(p.code, p.severity, p.message, p.keys) for p in (*doc.problems, *obs.problems)]
     cells, checks, templates = [], [], []
+    # a 2021 t3 printing （六）其他处理 as one row has no sub-rows to read: missing, but not a partial report
+    printed_as_one = {k for t in obs.tables if t.other_as_one_row for k in _other_subrow_keys(t.version)}
     for t in obs.tables:
         res = reconcile(t)
         cells.extend(res.cells)
@@ -72,7 +74,7 @@ def build_report(doc: RawDocument) -> Report:
                                 "figures do not map onto the 2019/2021 template keys and are not extracted"))
         else:
             issues.append(Issue("no_tables", "error", f"{doc.path}: no table of the 2019/2021 templates found"))
-    elif found != set(TABLES) or any(c.status == "missing" for c in cells) \
+    elif found != set(TABLES) or any(c.status == "missing" and c.key not in printed_as_one for c in cells) \
             or any(i.code == "several_reports" for i in issues):
         status = "partial"
     elif failing:
@@ -86,3 +88,8 @@ def build_report(doc: RawDocument) -> Report:
         report=ReportInfo(agency, year, title or doc.title, tuple(templates), page_fields(dict(doc.metadata))),
         status=status, cells=tuple(cells), checks=tuple(checks), issues=tuple(issues), sections=doc.sections,
     )
+
+
+def _other_subrow_keys(version: str) -> set[str]:
+    cols = [c.key for c in template("t3", version).cols] + ["legal_entity_total"]
+    return {f"t3.{row}.{col}" for row in DERIVED_SUMS["other"] for col in cols}

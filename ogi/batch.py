@@ -281,7 +281,8 @@ def collect(inputs: list[Path], where: dict[Path, Path], sinks: dict[str, "_Sink
             row = {"report_id": rid, "path": str(p), "key": c["key"], "value": c["value"], "unit": c["unit"],
                    "raw": c["raw"], "status": c["status"], "confidence": c["confidence"],
                    "alternatives": json.dumps(c["alternatives"]) if c["alternatives"] else "[]", "note": c["note"], "at_table": at["table"],
-                   "at_row": at["row"], "at_col": at["col"], "at_page": at["page"], "at_line": at["line"]}
+                   "at_row": at["row"], "at_col": at["col"], "at_page": at["page"], "at_line": at["line"],
+                   "at_bbox": ",".join(map(str, at["bbox"])) if at.get("bbox") else None}
             sinks["cells"].add(row)
             if c["key"].startswith(("t3.carried_over.", "t3.carried_forward.")):
                 keep["cells"].append({k: row[k] for k in ("report_id", "path", "key", "value", "status")})
@@ -314,7 +315,7 @@ _COLUMNS = {
     "reports": ["report_id", "path", "sha256", "format", "agency", "year", "title", "templates", "status",
                 *[f"cells_{s}" for s in CELL_STATUSES], "seconds"],
     "cells": ["report_id", "path", "key", "value", "unit", "raw", "status", "confidence", "alternatives", "note",
-              "at_table", "at_row", "at_col", "at_page", "at_line"],
+              "at_table", "at_row", "at_col", "at_page", "at_line", "at_bbox"],
     "checks": ["report_id", "path", "id", "ok", "lhs", "rhs", "cause", "detail"],
     "issues": ["report_id", "path", "code", "severity", "message", "keys"],
     "errors": ["path", "sha256", "error"],

@@ -16,6 +16,13 @@ class At:
     col: int | None = None
     page: int | None = None
     line: int | None = None
+    bbox: tuple[float, float, float, float] | None = None  # (x0, top, x1, bottom) in PDF points, PDF only
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"table": self.table, "row": self.row, "col": self.col, "page": self.page, "line": self.line}
+        if self.bbox is not None:
+            out["bbox"] = list(self.bbox)
+        return out
 
 
 @dataclass(frozen=True)
@@ -33,7 +40,7 @@ class Cell:
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "value": self.value, "unit": self.unit, "raw": self.raw, "status": self.status,
                 "confidence": self.confidence, "alternatives": list(self.alternatives), "note": self.note,
-                "at": asdict(self.at)}
+                "at": self.at.to_dict()}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,168 @@
+"""Reader for born-digital PDF reports (Word/WPS/LibreOffice/Chromium exports), on pdfplumber.
+
+- Ruled tables come from pdfplumber's line-based table finder; a merged cell is placed once at its origin and
+  the positions it covers are *covered* (pdfplumber gives them as None), as in the HTML reader. Each cell keeps
+  its page and bounding box.
+- A template table continued across pages arrives as several tables; each is classified by its own labels
+  (a continuation names template rows), and a table opening a page with the previous page's column count
+  continues the table the previous page ended with. Repeated header rows are skipped later by the mapping.
+- Text inside a cell is joined across its lines (vertical labels printed one character per line, header cells
+  broken mid-word); NFKC folds Kangxi radicals. Glyphs without a Unicode mapping (`(cid:123)`) are dropped and
+  recorded as a problem.
+- Section prose is the text outside the report tables, with page numbers (`- 3 -`) removed.
+- No text layer: a `needs_ocr` problem and no tables (status `failed`). Encrypted or corrupt: ReadError.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from extract.html import classify_grid, meta_pairs
+from extract.meta import page_metadata
+from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
+from extract.sections import find_sections
+from extract.sniff import ReadError
+from normalize.text import detect_script, normalize_text
+
+MAX_PAGES = 200
+MIN_TEXT_CHARS = 20  # fewer characters than this over the whole file: a scan
+_CID = re.compile(r"\(cid:\d+\)")
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,3}"
+                          r"(?:\s*/\s*\d{1,3})?)\s*$")
+
+
+def read_pdf(path: Path, data: bytes) -> RawDocument:
+    import pdfplumber  # imported here: text and HTML runs never pay for it
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except PDFPasswordIncorrect:
+        raise ReadError(f"{path}: the PDF is encrypted with a password; ogi cannot read it") from None
+    except Exception as exc:  # pdfminer raises many kinds of errors for damaged files
+        raise ReadError(f"{path}: not a readable PDF ({type(exc).__name__}: {str(exc)[:120]})") from None
+    with pdf:
+        try:
+            return _read(path, data, pdf)
+        except ReadError:
+            raise
+        except PDFPasswordIncorrect:
+            raise ReadError(f"{path}: the PDF is encrypted with a password; ogi cannot read it") from None
+        except Exception as exc:
+            raise ReadError(f"{path}: damaged PDF ({type(exc).__name__}: {str(exc)[:120]})") from None
+
+
+def _read(path: Path, data: bytes, pdf) -> RawDocument:
+    problems: list[Problem] = []
+    pages = pdf.pages
+    if len(pages) > MAX_PAGES:
+        problems.append(Problem("pages_skipped", f"{path}: {len(pages)} pages; only the first {MAX_PAGES} are read"))
+        pages = pages[:MAX_PAGES]
+    tables: list[RawTable] = []
+    texts: list[str] = []
+    meta: list[tuple[str, str]] = []
+    n_chars = cids = 0
+    last: tuple[str | None, int] | None = None  # (section, columns) of the table that ended the previous page
+    for pno, page in enumerate(pages, start=1):
+        n_chars += len(page.chars)
+        found = page.find_tables()
+        taken = []
+        for ti, table in enumerate(found):
+            grid, width, lost = _grid(table, pno)
+            cids += lost
+            kind = classify_grid(grid)
+            if kind is None and ti == 0 and last and last[0] and last[1] == width and _first_on_page(page, table):
+                kind = last[0]  # the table the previous page ended with goes on
+            if kind == "meta":
+                meta.extend(meta_pairs(grid))
+            if kind:
+                taken.append(table.bbox)
+            if kind in ("t2", "t3", "t4"):
+                tables.append(RawTable(len(tables), tuple(RawRow(tuple(r), "grid") for r in grid if r), section=kind))
+            last = (kind, width) if ti == len(found) - 1 else last
+        if not found:
+            last = None
+        text = _page_text(page, taken)
+        cids += len(_CID.findall(text))
+        texts.append(_CID.sub("", text))
+    if n_chars < MIN_TEXT_CHARS:
+        problems.append(Problem("needs_ocr", f"{path}: the PDF has no text layer ({len(pdf.pages)} pages of images, "
+                                             "a scan); it needs OCR, which this version of ogi does not do",
+                                severity="error"))
+    if cids:
+        problems.append(Problem("lost_glyphs", f"{path}: {cids} characters have no Unicode mapping in the PDF's "
+                                               "fonts (cid codes) and were dropped; labels are matched tolerantly"))
+    body = normalize_text("\n".join(texts))
+    body = "\n".join(line for line in body.split("\n") if line.strip() and not _PAGE_NUMBER.match(line))
+    sections = find_sections(body, line_start=True)
+    title = _title(pdf.doc.info, body)
+    meta_all = tuple(dict.fromkeys(meta + list(page_metadata(body))))
+    return RawDocument(
+        path=str(path), sha256=hashlib.sha256(data).hexdigest(), format="pdf", encoding=None,
+        script=detect_script(body), text=body, tables=tuple(tables),
+        sections=tuple((num, body[s:e].strip()) for num, s, e in sections), title=title, metadata=meta_all,
+        pages=len(pdf.pages), problems=tuple(problems),
+    )
+
+
+def _grid(table, pno: int) -> tuple[list[list[RawCell]], int, int]:
+    """Origin cells per row with their grid column, page and box; covered positions left out."""
+    texts = table.extract()
+    out, lost = [], 0
+    for row, cells in zip(table.rows, texts):
+        line = []
+        for col, (box, text) in enumerate(zip(row.cells, cells)):
+            if box is None or text is None:
+                continue  # covered by a merged cell
+            lost += len(_CID.findall(text))
+            line.append(RawCell(cell_text(_CID.sub("", text)), col=col, page=pno,
+                                bbox=tuple(round(v, 1) for v in box)))
+        out.append(line)
+    return out, max((len(r) for r in texts), default=0), lost
+
+
+def _first_on_page(page, table) -> bool:
+    """Nothing but page furniture above the table: it continues the previous page's table."""
+    top = table.bbox[1]
+    above = page.crop((0, 0, page.width, max(top - 1, 1))).extract_text() or ""
+    return all(_PAGE_NUMBER.match(line) or not line.strip() for line in above.split("\n"))
+
+
+@lru_cache(maxsize=65536)
+def cell_text(text: str) -> str:
+    """A cell's lines joined: no space between CJK pieces (`商业企\\n业`), one between digit groups."""
+    parts = [p.strip() for p in text.split("\n")]
+    out = ""
+    for p in parts:
+        if out and p and out[-1].isascii() and out[-1].isalnum() and p[0].isascii() and p[0].isalnum():
+            out += " "
+        out += p
+    return normalize_text(" ".join(out.split()))
+
+
+def _page_text(page, taken: list[tuple]) -> str:
+    if taken:
+        def outside(obj) -> bool:
+            if obj.get("object_type") != "char":
+                return True
+            x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+            return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in taken)
+        page = page.filter(outside)
+    return page.extract_text() or ""
+
+
+def _title(info: list, body: str) -> str | None:
+    """The document's Title when it is Chinese (WPS writes it as UTF-16 with a BOM), else the first lines."""
+    raw = next((d.get("Title") for d in info if isinstance(d, dict) and d.get("Title")), None)
+    if hasattr(raw, "resolve"):
+        raw = raw.resolve()
+    if isinstance(raw, bytes):
+        raw = raw[2:].decode("utf-16-be" if raw[:2] == b"\xfe\xff" else "utf-16-le", "ignore") \
+            if raw[:2] in (b"\xfe\xff", b"\xff\xfe") else raw.decode("utf-8", "ignore")
+    if isinstance(raw, str) and "年度报告" in raw:
+        return normalize_text(" ".join(raw.split()))[:200]
+    m = re.search(r"^(.{0,40}?)\n?(\d{4}\s*年度?[^\n]{0,20}?年度报告)", body[:600], re.M)
+    return normalize_text((m.group(1) + m.group(2)).replace(" ", "")) if m else None
