@@ -20,12 +20,14 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from extract.html import classify_grid, meta_pairs
+from extract.html import _TABLE_WORDS, classify_grid, meta_pairs
 from extract.meta import page_metadata
 from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
 from extract.sections import find_sections
 from extract.sniff import ReadError
-from normalize.text import detect_script, normalize_text
+from normalize.numbers import parse_cell
+from normalize.templates import TABLES, template
+from normalize.text import detect_script, label_key, normalize_text, strip_ordinals
 
 MAX_PAGES = 200
 MIN_TEXT_CHARS = 20  # fewer characters than this over the whole file: a scan
@@ -35,9 +37,12 @@ _PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\
 
 
 def read_pdf(path: Path, data: bytes) -> RawDocument:
+    import logging
+
     import pdfplumber  # imported here: text and HTML runs never pay for it
     from pdfminer.pdfdocument import PDFPasswordIncorrect
 
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # font-descriptor chatter, once per glyph
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except PDFPasswordIncorrect:
@@ -61,33 +66,39 @@ def _read(path: Path, data: bytes, pdf) -> RawDocument:
     if len(pages) > MAX_PAGES:
         problems.append(Problem("pages_skipped", f"{path}: {len(pages)} pages; only the first {MAX_PAGES} are read"))
         pages = pages[:MAX_PAGES]
-    tables: list[RawTable] = []
+    grids: list[tuple[str, list[list[RawCell]]]] = []
     texts: list[str] = []
     meta: list[tuple[str, str]] = []
     n_chars = cids = 0
     last: tuple[str | None, int] | None = None  # (section, columns) of the table that ended the previous page
     for pno, page in enumerate(pages, start=1):
         n_chars += len(page.chars)
-        found = page.find_tables()
+        found = page.find_tables(_settings(page))
         taken = []
         for ti, table in enumerate(found):
             grid, width, lost = _grid(table, pno)
             cids += lost
             kind = classify_grid(grid)
-            if kind is None and ti == 0 and last and last[0] and last[1] == width and _first_on_page(page, table):
+            goes_on = ti == 0 and last is not None and last[0] in ("t2", "t3", "t4") and kind in (None, last[0]) \
+                and (kind or last[1] == width) and _first_on_page(page, table)
+            if goes_on:
                 kind = last[0]  # the table the previous page ended with goes on
+                _join_cut_row(grids[-1][1], grid)
             if kind == "meta":
                 meta.extend(meta_pairs(grid))
             if kind:
                 taken.append(table.bbox)
             if kind in ("t2", "t3", "t4"):
-                tables.append(RawTable(len(tables), tuple(RawRow(tuple(r), "grid") for r in grid if r), section=kind))
+                grids.append((kind, grid))
             last = (kind, width) if ti == len(found) - 1 else last
         if not found:
             last = None
         text = _page_text(page, taken)
         cids += len(_CID.findall(text))
         texts.append(_CID.sub("", text))
+    grids = _drop_stray_columns(grids)
+    tables = [RawTable(i, tuple(RawRow(tuple(r), "grid") for r in grid if r), section=kind)
+              for i, (kind, grid) in enumerate((k, g) for k, g in grids if any(g))]
     if n_chars < MIN_TEXT_CHARS:
         problems.append(Problem("needs_ocr", f"{path}: the PDF has no text layer ({len(pdf.pages)} pages of images, "
                                              "a scan); it needs OCR, which this version of ogi does not do",
@@ -122,6 +133,71 @@ def _grid(table, pno: int) -> tuple[list[list[RawCell]], int, int]:
                                 bbox=tuple(round(v, 1) for v in box)))
         out.append(line)
     return out, max((len(r) for r in texts), default=0), lost
+
+
+def _drop_stray_columns(grids: list[tuple[str, list[list[RawCell]]]]) -> list[tuple[str, list[list[RawCell]]]]:
+    """Empty cells right of everything a template table prints on any of its pages: a stray column."""
+    right: dict[str, float] = {}
+    for kind, grid in grids:
+        for row in grid:
+            for c in row:
+                if c.text and parse_cell(c.text).kind == "value":
+                    right[kind] = max(right.get(kind, 0.0), *(c2.bbox[2] for c2 in row if c2.text))
+    return [(kind, [[c for c in row if c.text or kind not in right or c.bbox[0] < right[kind] - 1] for row in grid])
+            for kind, grid in grids]
+
+
+def _join_cut_row(before: list[list[RawCell]], after: list[list[RawCell]]) -> None:
+    """A row cut by the page break (Word and LibreOffice let rows break across pages): the first row after the
+    break goes on with the text of the last row before it, column by column (matched by position on the page).
+    A row that begins anew (an ordinal like `3.`, a column heading) is not a cut row."""
+    rows = [r for r in before if r]
+    if not rows or not after or not after[0]:
+        return
+    first = after[0]
+    labels = [c.text for c in first if c.text and parse_cell(c.text).kind == "text"]
+    if not labels or any(strip_ordinals(t) != t or label_key(t) in _HEADINGS() for t in labels):
+        return
+    prev = rows[-1]
+    joined = list(prev)
+    for cell in first:
+        if not cell.text:
+            continue
+        i = max(range(len(prev)), key=lambda k: _overlap(prev[k].bbox, cell.bbox))
+        if _overlap(prev[i].bbox, cell.bbox) <= 0:
+            return  # no column to go on in: not a cut row
+        joined[i] = RawCell(normalize_text(joined[i].text + cell.text), col=prev[i].col, page=prev[i].page,
+                            bbox=prev[i].bbox)
+    before[before.index(prev)] = joined
+    after.pop(0)
+
+
+def _overlap(a, b) -> float:
+    return min(a[2], b[2]) - max(a[0], b[0]) if a and b else 0.0
+
+
+@lru_cache(maxsize=1)
+def _HEADINGS() -> frozenset[str]:  # noqa: N802 (a constant, built once)
+    words = {label_key(w) for ws in _TABLE_WORDS.values() for w in ws}
+    for table in TABLES:
+        for version in ("2019", "2021"):
+            tpl = template(table, version)
+            words |= {label_key(c.label) for c in tpl.cols} | {label_key(w) for w in tpl.header_words}
+    return frozenset(w for w in words if w)
+
+
+def _settings(page) -> dict:
+    """Close tables that a page break opened: where vertical rules start (or end) with no horizontal rule
+    there, the page break cut a row; a rule is added so that the row's cells are found."""
+    vertical = [e for e in page.edges if e["orientation"] == "v" and e["bottom"] - e["top"] > 2]
+    if not vertical:
+        return {}
+    horizontal = [e for e in page.edges if e["orientation"] == "h" and e["x1"] - e["x0"] > 2]
+    extra = []
+    for y in (min(e["top"] for e in vertical), max(e["bottom"] for e in vertical)):
+        if not any(abs(e["top"] - y) < 2 for e in horizontal):
+            extra.append(y)
+    return {"explicit_horizontal_lines": extra} if extra else {}
 
 
 def _first_on_page(page, table) -> bool:

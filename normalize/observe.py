@@ -123,21 +123,34 @@ _T4_PARTS = (("suit_direct", "未经复议"), ("suit_after_review", "复议后�
 
 
 def _join_t4_parts(raw_tables: list[RawTable]) -> list[RawTable]:
-    """t4 printed as three 5-column sub-tables (行政复议 / 未经复议直接起诉 / 复议后起诉): one 15-cell row."""
-    parts = []
+    """t4 printed as three 5-column sub-tables (行政复议 / 未经复议直接起诉 / 复议后起诉): one 15-cell row. The
+    parts may arrive as three tables or run together (a PDF's ruled sub-tables touching): each 5-number row
+    belongs to the caption printed last before it."""
+    parts: list[tuple[str | None, RawRow]] = []
+    group = None
     for t in raw_tables:
-        data = [r for r in t.rows if r.cells and all(parse_cell(c.text).kind != "text" for c in r.cells)]
-        heading = label_key(" ".join(c.text for r in t.rows for c in r.cells) + " " + t.header, keep_notes=True)
-        group = next((g for g, word in _T4_PARTS if label_key(word) in heading), None)
-        parts.append((group, data))
-    if len(parts) != 3 or any(len(d) != 1 or len(d[0].cells) != 5 for _, d in parts):
+        if t.header:
+            group = _t4_group(t.header) or group
+        for r in t.rows:
+            kinds = [parse_cell(c.text).kind for c in r.cells]
+            if r.cells and "text" not in kinds:
+                if any(k == "value" for k in kinds) or len(r.cells) == 5:
+                    parts.append((group, r))
+            else:
+                group = _t4_group(" ".join(c.text for c in r.cells)) or group
+    if len(parts) != 3 or any(len(r.cells) != 5 for _, r in parts):
         return raw_tables
     order = {"review": 0, "suit_direct": 1, "suit_after_review": 2}
     if {g for g, _ in parts} == set(order):
         parts.sort(key=lambda p: order[p[0]])
-    cells = tuple(c for _, d in parts for c in d[0].cells)
-    row = RawRow(cells, parts[0][1][0].layout, line=parts[0][1][0].line, label_row="cases")
+    first = parts[0][1]
+    row = RawRow(tuple(c for _, r in parts for c in r.cells), first.layout, line=first.line, label_row="cases")
     return [RawTable(raw_tables[0].index, (row,), section="t4")]
+
+
+def _t4_group(text: str) -> str | None:
+    heading = label_key(text, keep_notes=True)
+    return next((g for g, word in _T4_PARTS if label_key(word) in heading), None)
 
 
 _REPEATED_ROWS = 3
@@ -157,7 +170,7 @@ def _lost_glyphs(label: str, row) -> bool:
 
 def _observe_table(table: str, raw_tables: list[RawTable], other_version: str | None,
                    problems: list[Problem]) -> TableObs:
-    if table == "t4" and len(raw_tables) == 3:
+    if table == "t4" and not any(len(r.cells) >= 15 for t in raw_tables for r in t.rows):
         raw_tables = _join_t4_parts(raw_tables)
     header = " ".join([t.header for t in raw_tables] + [c.text for t in raw_tables for r in t.rows for c in r.cells
                                                          if parse_cell(c.text).kind == "text"])
