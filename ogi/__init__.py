@@ -2,7 +2,7 @@
 from ogi.model import At, Cell, Check, Issue, Report
 
 __version__ = "0.1.0"
-__all__ = ["extract", "ReadError", "Report", "Cell", "Check", "Issue", "At", "__version__"]
+__all__ = ["extract", "verify", "diff", "ReadError", "Report", "Cell", "Check", "Issue", "At", "__version__"]
 
 
 def __getattr__(name: str):
@@ -11,4 +11,12 @@ def __getattr__(name: str):
         from ogi import api
 
         return getattr(api, name)
+    if name == "verify":  # ogi.verify(DIR, write=False) -> VerifyResult
+        from ogi.expected import verify
+
+        return verify
+    if name == "diff":  # ogi.diff(OUT_A, OUT_B) -> RunDiff
+        from ogi.rundiff import diff_runs
+
+        return diff_runs
     raise AttributeError(name)

@@ -28,7 +28,21 @@ def main(argv: list[str] | None = None) -> int:
     ba.add_argument("--scheduler", help="Dask scheduler address, with --engine dask")
     rv = sub.add_parser("review", help="write OUT/review.html: every cell coloured by status, failing checks beside")
     rv.add_argument("out", help="the output folder of `ogi batch`")
+    ve = sub.add_parser("verify", help="compare each report below DIR with the expected file beside it "
+                                       "(NAME.expected.json or expected/NAME.json); exit 1 when anything differs")
+    ve.add_argument("dir")
+    ve.add_argument("--write", action="store_true",
+                    help="create or update the expected files from the current output (review them before committing)")
+    di = sub.add_parser("diff", help="what changed between two `ogi batch` output folders; nothing and exit 0 when "
+                                     "they agree, else exit 1")
+    di.add_argument("out_a")
+    di.add_argument("out_b")
+    di.add_argument("--html", metavar="PAGE", help="also write the changes as a page in the review format")
     args = parser.parse_args(argv)
+    if args.command == "verify":
+        return _verify(args.dir, args.write)
+    if args.command == "diff":
+        return _diff(args.out_a, args.out_b, args.html)
     if args.command == "review":
         return _review(args.out)
     if args.command == "extract":
@@ -48,6 +62,36 @@ def _review(out: str) -> int:
         return 1
     print(write_review(Path(out)))
     return 0
+
+
+def _verify(folder: str, write: bool) -> int:
+    from ogi.expected import verify
+
+    try:
+        result = verify(folder, write=write)
+    except (FileNotFoundError, NotADirectoryError, PermissionError) as exc:
+        print(f"ogi: error: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(result.text())
+    if write:
+        return 0 if all(v.error is None for v in result.verdicts) else 1
+    return 0 if result.ok else 1
+
+
+def _diff(out_a: str, out_b: str, page: str | None) -> int:
+    from ogi.rundiff import diff_runs
+
+    try:
+        result = diff_runs(out_a, out_b)
+    except (FileNotFoundError, PermissionError, ValueError) as exc:
+        print(f"ogi: error: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(result.text())
+    if page:
+        from ogi.diffpage import write_diff_page
+
+        write_diff_page(result, page)
+    return 1 if result else 0
 
 
 def _batch(args: argparse.Namespace) -> int:

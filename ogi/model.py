@@ -117,3 +117,26 @@ class Report:
             "issues": [i.to_dict() for i in self.issues],
             "text": {"sections": dict(self.sections)},
         }
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Report:
+        """The inverse of `to_dict`: a result document (e.g. a golden file) as a typed Report.
+        Raises ValueError naming what is wrong when `doc` is not an `ogi.report/1` document."""
+        if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+            found = doc.get("schema") if isinstance(doc, dict) else None
+            raise ValueError(f"not an {SCHEMA} document (schema: {found!r})")
+        try:
+            rep = doc["report"]
+            return cls(
+                source=Source(**doc["source"]),
+                report=ReportInfo(rep["agency"], rep["year"], rep["title"], tuple(rep["templates"].items()),
+                                  tuple(rep.get("page", {}).items())),
+                status=doc["status"],
+                cells=tuple(Cell(c["key"], c["value"], c["status"], c["raw"], c["unit"], c["confidence"],
+                                 tuple(c["alternatives"]), c["note"], At(**c["at"])) for c in doc["cells"]),
+                checks=tuple(Check(**c) for c in doc["checks"]),
+                issues=tuple(Issue(i["code"], i["severity"], i["message"], tuple(i["keys"])) for i in doc["issues"]),
+                sections=tuple(doc["text"]["sections"].items()),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"malformed {SCHEMA} document ({type(exc).__name__}: {exc})") from None

@@ -1,16 +1,17 @@
 """Golden files: the whole result document per fixture, reviewed once by a person, diffed on every run.
 
+The comparison and the rewrite are those of `ogi verify` (a golden file is an expected file of the
+`document` form: every field compared by `ogi.compare.diff_reports`, the function `ogi diff` uses too).
 Set OGI_UPDATE_GOLDEN=1 to rewrite them after an intended change, then review the diff before committing.
 """
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 
 import pytest
 
-import ogi
+from ogi.expected import verify_pairs
+from ogi.testing import assert_verified
 from tests.conftest import CORPUS, ROOT, SEED
 
 GOLDEN = ROOT / "fixtures" / "golden"
@@ -21,36 +22,15 @@ CASES = [("seed", SEED)] + [(n.replace(".txt", "").replace(".md", "").replace(".
     "r111.html", "r112.html", "r114.html")]
 
 
-def _document(path: Path) -> dict:
-    text = json.dumps(ogi.extract(path).to_dict(), ensure_ascii=False)
-    # where the file lies is not part of the result
-    return json.loads(text.replace(json.dumps(str(path), ensure_ascii=False)[1:-1], path.name))
-
-
 @pytest.mark.parametrize("name,path", CASES, ids=[c[0] for c in CASES])
 def test_golden(name, path):
     if not path.exists():
         pytest.skip(f"{path} not available")
-    got = _document(path)
     golden = GOLDEN / f"{name}.json"
-    if os.environ.get("OGI_UPDATE_GOLDEN") == "1" or not golden.exists():
-        golden.write_text(json.dumps(got, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        if os.environ.get("OGI_UPDATE_GOLDEN") != "1":
-            pytest.fail(f"{golden} did not exist: written now, review it and commit")
-    want = json.loads(golden.read_text(encoding="utf-8"))
-    diffs = _diff(want, got)
-    assert not diffs, f"{name}: {len(diffs)} differences from {golden.name}:\n" + "\n".join(diffs[:30])
-
-
-def _diff(want: dict, got: dict) -> list[str]:
-    out = []
-    for part in ("source", "report", "status", "checks", "issues", "text"):
-        if want.get(part) != got.get(part):
-            out.append(f"{part}: {json.dumps(want.get(part), ensure_ascii=False)[:300]} -> "
-                       f"{json.dumps(got.get(part), ensure_ascii=False)[:300]}")
-    w = {c["key"]: c for c in want["cells"]}
-    g = {c["key"]: c for c in got["cells"]}
-    for key in list(w) + [k for k in g if k not in w]:
-        if w.get(key) != g.get(key):
-            out.append(f"{key}: {w.get(key)} -> {g.get(key)}")
-    return out
+    update = os.environ.get("OGI_UPDATE_GOLDEN") == "1"
+    existed = golden.exists()
+    result = verify_pairs([(path, golden)], write=update or not existed, new_form="document", root=ROOT)
+    if not existed:
+        pytest.fail(f"{golden} did not exist: written now, review it and commit")
+    if not update:
+        assert_verified(result)
