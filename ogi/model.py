@@ -18,6 +18,12 @@ class At:
     line: int | None = None
     bbox: tuple[float, float, float, float] | None = None  # (x0, top, x1, bottom) in PDF points, PDF only
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> At:
+        bbox = d.get("bbox")
+        return cls(d.get("table"), d.get("row"), d.get("col"), d.get("page"), d.get("line"),
+                   tuple(bbox) if bbox is not None else None)
+
     def to_dict(self) -> dict[str, Any]:
         out = {"table": self.table, "row": self.row, "col": self.col, "page": self.page, "line": self.line}
         if self.bbox is not None:
@@ -133,7 +139,7 @@ class Report:
                                   tuple(rep.get("page", {}).items())),
                 status=doc["status"],
                 cells=tuple(Cell(c["key"], c["value"], c["status"], c["raw"], c["unit"], c["confidence"],
-                                 tuple(c["alternatives"]), c["note"], At(**c["at"])) for c in doc["cells"]),
+                                 tuple(c["alternatives"]), c["note"], At.from_dict(c["at"])) for c in doc["cells"]),
                 checks=tuple(Check(**c) for c in doc["checks"]),
                 issues=tuple(Issue(i["code"], i["severity"], i["message"], tuple(i["keys"])) for i in doc["issues"]),
                 sections=tuple(doc["text"]["sections"].items()),
