@@ -138,11 +138,12 @@ def _grid(table, pno: int) -> tuple[list[list[RawCell]], int, int]:
 def _drop_stray_columns(grids: list[tuple[str, list[list[RawCell]]]]) -> list[tuple[str, list[list[RawCell]]]]:
     """Empty cells right of everything a template table prints on any of its pages: a stray column."""
     right: dict[str, float] = {}
+    numbers = {kind for kind, grid in grids for row in grid for c in row if parse_cell(c.text).kind == "value"}
     for kind, grid in grids:
         for row in grid:
             for c in row:
-                if c.text and parse_cell(c.text).kind == "value":
-                    right[kind] = max(right.get(kind, 0.0), *(c2.bbox[2] for c2 in row if c2.text))
+                if c.text and kind in numbers:
+                    right[kind] = max(right.get(kind, 0.0), c.bbox[2])
     return [(kind, [[c for c in row if c.text or kind not in right or c.bbox[0] < right[kind] - 1] for row in grid])
             for kind, grid in grids]
 
