@@ -6,6 +6,7 @@ from pathlib import Path
 from extract.raw import RawDocument
 from extract.sniff import ReadError
 from extract.html import looks_like_html, read_html
+from extract.office import office_kind, read_office
 from extract.text import read_text
 
 _BINARY_MAGIC = {
@@ -26,6 +27,8 @@ def sniff(data: bytes) -> str:
 
 
 def read_document(path: Path, data: bytes) -> RawDocument:
+    if office_kind(data):  # DOCX, ODT (zip), DOC/WPS (OLE), RTF
+        return read_office(path, data)
     kind = sniff(data)
     if kind != "text":
         raise ReadError(f"{path}: {kind} input is not supported by this version of ogi (text and HTML only)")
