@@ -3,9 +3,10 @@
 - The package is checked first (`extract.zipsafe`: zip bombs, DOCTYPE/entity declarations), then opened
   with python-docx (main part, core properties); the body is walked in the XML itself, because python-docx
   repeats a merged cell at every grid position it covers.
-- Each table becomes a grid: a cell sits at its true grid column (`w:gridBefore` and `w:gridSpan` counted);
+- Each leaf table becomes a grid: a cell sits at its true grid column (`w:gridBefore` and `w:gridSpan` counted);
   a `w:vMerge` continuation (or legacy `w:hMerge` continuation) is *covered*, not a copy of its origin —
-  unless it holds text of its own, which is then kept. Nested tables are tables of their own.
+  unless it holds text of its own, which is then kept. A table holding tables is layout: its cells are read
+  as blocks, in order (as the HTML reader keeps only leaf tables).
 - Text boxes (`w:txbxContent`) are read where they are anchored; of `mc:AlternateContent` only the first
   choice is read (the fallback repeats it). Deleted text and field codes are left out.
 - Tables are classified like HTML ones (`extract.tables`); tables that are not report tables count as prose.
@@ -26,7 +27,7 @@ from extract.meta import page_metadata
 from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
 from extract.sections import find_sections
 from extract.sniff import ReadError
-from extract.tables import classify, meta_pairs, normalize_cell, trim_stray
+from extract.tables import classify, meta_pairs, normalize_cell, text_width, trim_stray
 from extract.zipsafe import open_package
 from normalize.text import detect_script, normalize_text
 
@@ -54,19 +55,26 @@ def read_docx(path: Path, data: bytes) -> RawDocument:
     meta: list[tuple[str, str]] = []
     tables: list[RawTable] = []
     prose: list[str] = []
+    kept: list[tuple[str, list]] = []  # (section, rows with grid ends) of the report tables
     for kind, item in walker.out:
         if kind == "p":
             prose.append(item)
             continue
-        grid = item
+        grid = [[c for c, _ in row] for row in item]
         cls = classify(grid)
         if cls == "meta":
             meta.extend(meta_pairs(grid))
         elif cls:
-            rows = tuple(RawRow(tuple(cells), "grid") for cells in grid if cells)
-            tables.append(RawTable(len(tables), rows, section=cls))
-        else:  # a layout table or a stray one: its text is prose
+            kept.append((cls, item))
+        else:  # a stray table: its text is prose
             prose.extend(" ".join(c.text for c in row if c.text) for row in grid)
+    widths: dict[str, int | None] = {}
+    for cls, rows in kept:  # a stray column is judged over all parts of a table split in several
+        w = text_width(rows)
+        widths[cls] = w if widths.get(cls) is None else max(widths[cls], w or 0)
+    for cls, rows in kept:
+        grid = trim_stray(rows, widths[cls])
+        tables.append(RawTable(len(tables), tuple(RawRow(tuple(cells), "grid") for cells in grid if cells), section=cls))
     body_text = "\n".join(line for line in (" ".join(normalize_text(p).split()) for p in prose) if line)
     sections = find_sections(body_text, line_start=True)
     problems: list[Problem] = []
@@ -152,10 +160,14 @@ class _Walker:
                 self.out.append(("p", self.text(el, boxes)))
                 for box in boxes:
                     self.blocks(box, depth + 1)
+            elif tag == _W + "tbl" and any(True for _ in el.iterdescendants(_W + "tbl")):
+                for tr in _children(el, _W + "tr"):  # a layout table: its cells are read as blocks
+                    for tc in _children(tr, _W + "tc"):
+                        self.blocks(tc, depth + 1)
             elif tag == _W + "tbl":
-                nested: list = []
-                self.out.append(("table", self.grid(el, nested, depth)))
-                for box in nested:
+                boxes = []
+                self.out.append(("table", self.grid(el, boxes)))
+                for box in boxes:
                     self.blocks(box, depth + 1)
             elif tag in _CONTAINERS:
                 self.blocks(el, depth + 1)
@@ -189,9 +201,9 @@ class _Walker:
                     self.images += 1
                 self._text(ch, out, boxes)
 
-    def grid(self, tbl, nested: list, depth: int) -> list[list[RawCell]]:
-        """Origin cells per row at their true grid columns; covered positions skipped. Tables and text boxes
-        inside cells are appended to `nested` (walked after this table)."""
+    def grid(self, tbl, boxes: list) -> list[list[tuple[RawCell, int]]]:
+        """Origin cells per row at their true grid columns (with the column after each cell's span); covered
+        positions skipped. Text boxes inside cells are appended to `boxes` (walked after this table)."""
         merged_above: dict[int, bool] = {}  # start column -> the cell above is part of a vertical merge
         out: list[list[tuple[RawCell, int]]] = []
         for tr in _children(tbl, _W + "tr"):
@@ -202,7 +214,7 @@ class _Walker:
                 pr = tc.find(_W + "tcPr")
                 span = max(1, _int(_val(pr, "gridSpan"), 1))
                 vmerge, hmerge = _val(pr, "vMerge"), _val(pr, "hMerge")
-                text = self._cell_text(tc, nested, depth)
+                text = normalize_cell(" ".join(self.text(p, boxes) for p in _paragraphs(tc)))
                 covered = (vmerge is not None and vmerge != "restart" and merged_above.get(col)) or \
                           (hmerge is not None and hmerge != "restart")
                 if not (covered and not text):
@@ -210,33 +222,19 @@ class _Walker:
                 merged_above[col] = vmerge is not None
                 col += span
             out.append(cells)
-        return trim_stray(out)
-
-    def _cell_text(self, tc, nested: list, depth: int) -> str:
-        parts: list[str] = []
-        self._cell_blocks(tc, parts, nested, depth)
-        return normalize_cell(" ".join(parts))
-
-    def _cell_blocks(self, container, parts: list[str], nested: list, depth: int) -> None:
-        if depth > MAX_DEPTH:
-            return
-        for el in container:
-            if el.tag == _W + "p":
-                parts.append(self.text(el, nested))
-            elif el.tag == _W + "tbl":
-                nested.append(_Wrap(el))
-            elif el.tag in _CONTAINERS:
-                self._cell_blocks(el, parts, nested, depth + 1)
-            elif el.tag == _MC + "AlternateContent":
-                choice = el.find(_MC + "Choice")
-                self._cell_blocks(choice if choice is not None else el, parts, nested, depth + 1)
+        return out
 
 
-class _Wrap(list):
-    """A nested table handed to `_Walker.blocks` as a container holding just that table."""
-
-    def __init__(self, tbl) -> None:
-        super().__init__([tbl])
+def _paragraphs(container):
+    """The paragraphs of a (leaf) table cell, through content controls and alternate content."""
+    for el in container:
+        if el.tag == _W + "p":
+            yield el
+        elif el.tag in _CONTAINERS:
+            yield from _paragraphs(el)
+        elif el.tag == _MC + "AlternateContent":
+            choice = el.find(_MC + "Choice")
+            yield from _paragraphs(choice if choice is not None else el)
 
 
 def _children(el, tag: str):

@@ -26,13 +26,21 @@ def normalize_cell(text: str) -> str:
     return normalize_text(" ".join(text.split()))
 
 
-def trim_stray(rows: list[list[tuple[RawCell, int]]]) -> list[list[RawCell]]:
+def trim_stray(rows: list[list[tuple[RawCell, int]]], width: int | None = None) -> list[list[RawCell]]:
     """Rows of (origin cell, grid column after its span) -> rows of cells. Empty cells beyond the last column
-    that holds any text (a stray column) are left out, when the table holds numbers at all."""
-    if not any(parse_cell(c.text).kind == "value" for row in rows for c, _ in row):
+    that holds any text (a stray column; `width` when given, e.g. over all parts of a split table) are left
+    out, when the table holds numbers at all."""
+    width = text_width(rows) if width is None else width
+    if width is None:
         return [[c for c, _ in row] for row in rows]  # no numbers: nothing says where the data ends
-    width = max(end for row in rows for c, end in row if c.text)
     return [[c for c, _end in row if c.text or c.col < width] for row in rows]
+
+
+def text_width(rows: list[list[tuple[RawCell, int]]]) -> int | None:
+    """The grid column after the last cell with text, or None when no cell holds a number."""
+    if not any(parse_cell(c.text).kind == "value" for row in rows for c, _ in row):
+        return None
+    return max(end for row in rows for c, end in row if c.text)
 
 
 def classify(grid: list[list[RawCell]]) -> str | None:
