@@ -52,29 +52,7 @@ def read_docx(path: Path, data: bytes) -> RawDocument:
     body, core = _open(zf, name)
     walker = _Walker()
     walker.blocks(body, 0)
-    meta: list[tuple[str, str]] = []
-    tables: list[RawTable] = []
-    prose: list[str] = []
-    kept: list[tuple[str, list]] = []  # (section, rows with grid ends) of the report tables
-    for kind, item in walker.out:
-        if kind == "p":
-            prose.append(item)
-            continue
-        grid = [[c for c, _ in row] for row in item]
-        cls = classify(grid)
-        if cls == "meta":
-            meta.extend(meta_pairs(grid))
-        elif cls:
-            kept.append((cls, item))
-        else:  # a stray table: its text is prose
-            prose.extend(" ".join(c.text for c in row if c.text) for row in grid)
-    widths: dict[str, int | None] = {}
-    for cls, rows in kept:  # a stray column is judged over all parts of a table split in several
-        w = text_width(rows)
-        widths[cls] = w if widths.get(cls) is None else max(widths[cls], w or 0)
-    for cls, rows in kept:
-        grid = trim_stray(rows, widths[cls])
-        tables.append(RawTable(len(tables), tuple(RawRow(tuple(cells), "grid") for cells in grid if cells), section=cls))
+    tables, meta, prose = _sort_out(walker.out)
     body_text = "\n".join(line for line in (" ".join(normalize_text(p).split()) for p in prose) if line)
     sections = find_sections(body_text, line_start=True)
     problems: list[Problem] = []
@@ -91,6 +69,35 @@ def read_docx(path: Path, data: bytes) -> RawDocument:
         sections=tuple((num, body_text[s:e].strip()) for num, s, e in sections), title=title,
         metadata=tuple(dict.fromkeys(meta + list(page_metadata(body_text)) + core_meta)), problems=tuple(problems),
     )
+
+
+def _sort_out(items: list[tuple[str, object]]) -> tuple[list[RawTable], list[tuple[str, str]], list[str]]:
+    """Report tables (t2/t3/t4, stray columns trimmed), metadata pairs, and prose lines (paragraphs, and the
+    text of tables that are not report tables), in document order."""
+    meta: list[tuple[str, str]] = []
+    prose: list[str] = []
+    kept: list[tuple[str, list]] = []  # (section, rows with grid ends) of the report tables
+    for kind, item in items:
+        if kind == "p":
+            prose.append(item)
+            continue
+        grid = [[c for c, _ in row] for row in item]
+        cls = classify(grid)
+        if cls == "meta":
+            meta.extend(meta_pairs(grid))
+        elif cls:
+            kept.append((cls, item))
+        else:  # a stray table: its text is prose
+            prose.extend(" ".join(c.text for c in row if c.text) for row in grid)
+    widths: dict[str, int | None] = {}
+    for cls, rows in kept:  # a stray column is judged over all parts of a table split in several
+        w = text_width(rows)
+        widths[cls] = w if widths.get(cls) is None else max(widths[cls], w or 0)
+    tables = []
+    for cls, rows in kept:
+        cells = (tuple(row) for row in trim_stray(rows, widths[cls]) if row)
+        tables.append(RawTable(len(tables), tuple(RawRow(row, "grid") for row in cells), section=cls))
+    return tables, meta, prose
 
 
 _CORE = (("core.title", "title"), ("core.author", "author"), ("core.subject", "subject"),
