@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
 from pathlib import Path
 
 import lxml.html
@@ -23,23 +22,15 @@ from extract.meta import page_metadata
 from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
 from extract.sections import find_sections
 from extract.sniff import ReadError
-from normalize.numbers import parse_cell
-from normalize.observe import match_row
-from normalize.templates import template
-from normalize.text import detect_script, label_key, normalize_text
+from extract.tables import classify, normalize_cell, trim_stray
+from extract.tables import meta_pairs as table_meta_pairs
+from normalize.text import detect_script, normalize_text
 
 MAX_HTML_BYTES = 20 * 1024 * 1024
 MAX_SPAN = 64
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)""", re.I)
 _ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030",
             "utf8": "utf-8"}
-_TABLE_WORDS = {
-    "t2": ("第二十条第", "信息内容", "规章", "规范性文件", "行政许可", "行政处罚", "行政强制", "行政事业性收费"),
-    "t3": ("本年新收政府信息公开申请数量", "上年结转政府信息公开申请数量", "予以公开", "本机关不掌握相关政府信息",
-           "申请人情况", "自然人", "结转下年度继续办理"),
-    "t4": ("行政复议", "行政诉讼", "结果维持", "结果纠正", "尚未审结", "未经复议直接起诉"),
-}
-_META_WORDS = ("索引号", "发布机构", "发文机关", "成文日期", "发布日期", "主题分类", "文号")
 _CHROME = ("script", "style", "noscript", "iframe", "nav", "header", "footer", "form", "select", "button")
 
 
@@ -85,9 +76,9 @@ def read_html(path: Path, data: bytes) -> RawDocument:
     leaves = [t for t in root.iter("table") if t.find(".//table") is None]
     for t in leaves:
         grid = expand(t)
-        kind = classify_grid(grid)
+        kind = classify(grid)
         if kind == "meta":
-            meta.extend(meta_pairs(grid))
+            meta.extend(table_meta_pairs(grid))
         elif kind:
             rows = tuple(RawRow(tuple(cells), "grid", line=None) for cells in grid if cells)
             tables.append(RawTable(len(tables), rows, section=kind))
@@ -126,12 +117,7 @@ def _span(cell, attr: str) -> int:
 
 
 def cell_text(cell) -> str:
-    return _normalize_cell(" ".join(cell.text_content().split()))
-
-
-@lru_cache(maxsize=65536)
-def _normalize_cell(text: str) -> str:
-    return normalize_text(text)
+    return normalize_cell(cell.text_content())
 
 
 def expand(table) -> list[list[RawCell]]:
@@ -155,43 +141,7 @@ def expand(table) -> list[list[RawCell]]:
             cells.append((RawCell(cell_text(td), col=col), col + cs))
             col += cs
         out.append(cells)
-    if not any(parse_cell(c.text).kind == "value" for row in out for c, _ in row):
-        return [[c for c, _ in row] for row in out]  # no numbers: nothing says where the data ends
-    width = max(end for row in out for c, end in row if c.text)
-    return [[c for c, _end in row if c.text or c.col < width] for row in out]
-
-
-def classify_grid(grid: list[list[RawCell]]) -> str | None:
-    text = label_key(" ".join(c.text for row in grid for c in row), keep_notes=True)
-    if sum(1 for w in _META_WORDS if label_key(w) in text) >= 2 and not any(
-            label_key(w) in text for w in _TABLE_WORDS["t3"][:3]):
-        return "meta"
-    scores = {t: sum(1 for w in words if label_key(w) in text) for t, words in _TABLE_WORDS.items()}
-    # a continuation (t3 split over two tables) has no header words, but its rows name template rows
-    for table in ("t2", "t3"):
-        tpl = template(table, "2021" if table == "t3" else "2019")
-        for row in grid:
-            kinds = [parse_cell(c.text).kind for c in row]
-            labels = [c.text for c, k in zip(row, kinds) if k == "text"]
-            if labels and len(labels) < len(row) and match_row(labels[-1], tpl, 0)[1] >= 0.85:
-                scores[table] += 1
-    best = max(scores, key=scores.__getitem__)
-    return best if scores[best] >= 2 else None
-
-
-def meta_pairs(grid: list[list[RawCell]]) -> list[tuple[str, str]]:
-    pairs = []
-    for row in grid:
-        texts = [c.text for c in row]
-        for i, t in enumerate(texts):
-            key = t.rstrip(":： ")
-            if key in _META_WORDS and i + 1 < len(texts):
-                pairs.append((key, texts[i + 1]))
-            elif ":" in t or "：" in t:
-                k, _, v = re.split(r"([:：])", t, maxsplit=1)
-                if k.strip() in _META_WORDS and v.strip():
-                    pairs.append((k.strip(), v.strip()))
-    return pairs
+    return trim_stray(out)
 
 
 _BLOCKS = ("p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article")

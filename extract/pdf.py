@@ -20,7 +20,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from extract.html import _TABLE_WORDS, classify_grid, meta_pairs
+from extract.tables import TABLE_WORDS, classify, meta_pairs
 from extract.meta import page_metadata
 from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
 from extract.sections import find_sections
@@ -78,7 +78,7 @@ def _read(path: Path, data: bytes, pdf) -> RawDocument:
         for ti, table in enumerate(found):
             grid, width, lost = _grid(table, pno)
             cids += lost
-            kind = classify_grid(grid)
+            kind = classify(grid)
             goes_on = ti == 0 and last is not None and last[0] in ("t2", "t3", "t4") and kind in (None, last[0]) \
                 and (kind or last[1] == width) and _first_on_page(page, table)
             if goes_on:
@@ -179,7 +179,7 @@ def _overlap(a, b) -> float:
 
 @lru_cache(maxsize=1)
 def _HEADINGS() -> frozenset[str]:  # noqa: N802 (a constant, built once)
-    words = {label_key(w) for ws in _TABLE_WORDS.values() for w in ws}
+    words = {label_key(w) for ws in TABLE_WORDS.values() for w in ws}
     for table in TABLES:
         for version in ("2019", "2021"):
             tpl = template(table, version)

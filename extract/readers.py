@@ -7,6 +7,7 @@ from extract.raw import RawDocument
 from extract.sniff import ReadError
 from extract.html import looks_like_html, read_html
 from extract.pdf import read_pdf
+from extract.office import office_kind, read_office
 from extract.text import read_text
 
 _BINARY_MAGIC = {
@@ -27,11 +28,13 @@ def sniff(data: bytes) -> str:
 
 
 def read_document(path: Path, data: bytes) -> RawDocument:
+    if office_kind(data):  # DOCX, ODT (zip), DOC/WPS (OLE), RTF
+        return read_office(path, data)
     kind = sniff(data)
     if kind == "PDF":
         return read_pdf(path, data)
     if kind != "text":
-        raise ReadError(f"{path}: {kind} input is not supported by this version of ogi (text, HTML and PDF only)")
+        raise ReadError(f"{path}: {kind} input is not supported by this version of ogi (reports are text, HTML, PDF or Word/WPS documents)")
     if looks_like_html(data):
         return read_html(path, data)
     return read_text(path, data)
