@@ -26,6 +26,7 @@ from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
 from extract.sections import find_sections
 from extract.sniff import ReadError
 from normalize.numbers import parse_cell
+from normalize.observe import match_row
 from normalize.templates import TABLES, template
 from normalize.text import detect_script, label_key, normalize_text, strip_ordinals
 
@@ -80,10 +81,13 @@ def _read(path: Path, data: bytes, pdf) -> RawDocument:
             cids += lost
             kind = classify(grid)
             goes_on = ti == 0 and last is not None and last[0] in ("t2", "t3", "t4") and kind in (None, last[0]) \
-                and (kind or last[1] == width) and _first_on_page(page, table)
+                and (kind or last[1] == width or _numbers_only(grid) or _names_rows_of(grid, last[0])) \
+                and _first_on_page(page, table)
             if goes_on:
                 kind = last[0]  # the table the previous page ended with goes on
                 _join_cut_row(grids[-1][1], grid)
+            elif kind is None and grids and _names_rows_of(grid, grids[-1][0]):
+                kind = grids[-1][0]  # a part too small to classify by itself, after a part of its table
             if kind == "meta":
                 meta.extend(meta_pairs(grid))
             if kind:
@@ -157,8 +161,11 @@ def _join_cut_row(before: list[list[RawCell]], after: list[list[RawCell]]) -> No
         return
     first = after[0]
     labels = [c.text for c in first if c.text and parse_cell(c.text).kind == "text"]
-    if not labels or any(strip_ordinals(t) != t or label_key(t) in _HEADINGS() for t in labels):
+    if not labels or _begins_row(labels[-1]):  # the row's own label; those left of it may be group labels
         return
+    before_labels = [c.text for c in rows[-1] if c.text and parse_cell(c.text).kind == "text"]
+    if before_labels and _names_row(before_labels[-1]):
+        return  # the row before the break is whole
     prev = rows[-1]
     joined = list(prev)
     for cell in first:
@@ -171,6 +178,17 @@ def _join_cut_row(before: list[list[RawCell]], after: list[list[RawCell]]) -> No
                             bbox=prev[i].bbox)
     before[before.index(prev)] = joined
     after.pop(0)
+
+
+def _begins_row(text: str) -> bool:
+    """Text that starts a row of its own: numbered, a column heading or caption, or a whole template label."""
+    k = label_key(text)
+    return strip_ordinals(text) != text or k in _HEADINGS() or any(w in k for w in _HEADINGS() if len(w) >= 4) \
+        or _names_row(text)
+
+
+def _names_row(text: str) -> bool:
+    return any(match_row(text, template(t, v), 0)[1] >= 0.85 for t in TABLES for v in ("2019", "2021"))
 
 
 def _overlap(a, b) -> float:
@@ -188,17 +206,30 @@ def _HEADINGS() -> frozenset[str]:  # noqa: N802 (a constant, built once)
 
 
 def _settings(page) -> dict:
-    """Close tables that a page break opened: where vertical rules start (or end) with no horizontal rule
-    there, the page break cut a row; a rule is added so that the row's cells are found."""
+    """Table finding: rules closer than 1pt are one rule (a border drawn as a thin rectangle has two edges), so
+    that narrow columns (all-empty ones that a browser shrinks to a few points) stay columns. Tables that a
+    page break opened are closed: where vertical rules start (or end) with no horizontal rule there, the break
+    cut a row, and a rule is added so that the row's cells are found."""
+    settings: dict = {"snap_x_tolerance": 1, "join_x_tolerance": 1}
     vertical = [e for e in page.edges if e["orientation"] == "v" and e["bottom"] - e["top"] > 2]
     if not vertical:
-        return {}
+        return settings
     horizontal = [e for e in page.edges if e["orientation"] == "h" and e["x1"] - e["x0"] > 2]
     extra = []
     for y in (min(e["top"] for e in vertical), max(e["bottom"] for e in vertical)):
         if not any(abs(e["top"] - y) < 2 for e in horizontal):
             extra.append(y)
-    return {"explicit_horizontal_lines": extra} if extra else {}
+    return settings | ({"explicit_horizontal_lines": extra} if extra else {})
+
+
+def _numbers_only(grid: list[list[RawCell]]) -> bool:
+    kinds = {parse_cell(c.text).kind for row in grid for c in row}
+    return "value" in kinds and "text" not in kinds
+
+
+def _names_rows_of(grid: list[list[RawCell]], table: str) -> bool:
+    labels = [c.text for row in grid for c in row if c.text and parse_cell(c.text).kind == "text"]
+    return any(match_row(t, template(table, v), 0)[1] >= 0.85 for t in labels for v in ("2019", "2021"))
 
 
 def _first_on_page(page, table) -> bool:

@@ -131,13 +131,16 @@ def _join_t4_parts(raw_tables: list[RawTable]) -> list[RawTable]:
     for t in raw_tables:
         if t.header:
             group = _t4_group(t.header) or group
+        headed = False  # the row before was the 结果维持…总计 heading: an all-empty row after it is data
         for r in t.rows:
             kinds = [parse_cell(c.text).kind for c in r.cells]
             if r.cells and "text" not in kinds:
-                if any(k == "value" for k in kinds) or len(r.cells) == 5:
+                if any(k == "value" for k in kinds) or (headed and len(r.cells) == 5):
                     parts.append((group, r))
+                headed = False
             else:
                 group = _t4_group(" ".join(c.text for c in r.cells)) or group
+                headed = bool(r.cells) and "总计" in r.cells[-1].text
     if len(parts) != 3 or any(len(r.cells) != 5 for _, r in parts):
         return raw_tables
     order = {"review": 0, "suit_direct": 1, "suit_after_review": 2}

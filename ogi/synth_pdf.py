@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import queue
+import re
 import shutil
 import subprocess
 import tempfile
@@ -28,6 +29,7 @@ _CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-qui
                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
                    "--no-pdf-header-footer")
 _TIMEOUT = 600
+_RECIPE = 2  # bump when the way pages are rendered changes: the cache then renders them again
 
 
 def _program(renderer: str) -> str | None:
@@ -51,7 +53,8 @@ def render_pdfs(pages: dict[str, bytes], renderer: str, cache: Path = CACHE) -> 
         raise RuntimeError(why)
     folder = cache / renderer
     folder.mkdir(parents=True, exist_ok=True)
-    keys = {name: hashlib.sha256(renderer.encode() + b"\0" + page).hexdigest()[:24] for name, page in pages.items()}
+    salt = f"{renderer}/{_RECIPE}".encode() + b"\0"
+    keys = {name: hashlib.sha256(salt + page).hexdigest()[:24] for name, page in pages.items()}
     todo = {keys[n]: pages[n] for n in pages if not (folder / f"{keys[n]}.pdf").exists()}
     if todo:
         (_libreoffice if renderer == "libreoffice" else _chromium)(todo, folder)
@@ -80,8 +83,13 @@ def _libreoffice(todo: dict[str, bytes], folder: Path) -> None:
             shutil.move(str(pdf), folder / pdf.name)
 
 
+_EMPTY_TD = re.compile(rb"(<td\b[^>]*>)(\s*)(</td>)", re.I)
+
+
 def _chromium(todo: dict[str, bytes], folder: Path) -> None:
-    """One headless print per page (Chromium prints one URL per run), two at a time."""
+    """One headless print per page (Chromium prints one URL per run), two at a time. A row of cells without any
+    content collapses to no height in a browser and vanishes from the print; Word never writes a cell without
+    a paragraph, so empty cells get a `&nbsp;` first, as a Word-made page has."""
     with tempfile.TemporaryDirectory(prefix="ogi-chromium-") as tmp:
         t = Path(tmp)
 
@@ -92,7 +100,7 @@ def _chromium(todo: dict[str, bytes], folder: Path) -> None:
         def one(item: tuple[str, bytes]) -> None:
             key, page = item
             html = t / f"{key}.html"
-            html.write_bytes(page)
+            html.write_bytes(_EMPTY_TD.sub(rb"\1&nbsp;\3", page))
             partial = t / f"{key}.pdf"
             profile = profiles.get()
             try:
