@@ -31,6 +31,7 @@ from normalize.templates import TABLES, template
 from normalize.text import detect_script, label_key, normalize_text, strip_ordinals
 
 MAX_PAGES = 200
+SLIVER = 2.5  # points: an empty "column" narrower than this is two misaligned rules (r001's t4: 2.2pt)
 MIN_TEXT_CHARS = 20  # fewer characters than this over the whole file: a scan
 _CID = re.compile(r"\(cid:\d+\)")
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,3}"
@@ -132,6 +133,8 @@ def _grid(table, pno: int) -> tuple[list[list[RawCell]], int, int]:
         for col, (box, text) in enumerate(zip(row.cells, cells)):
             if box is None or text is None:
                 continue  # covered by a merged cell
+            if box[2] - box[0] < SLIVER and not text.strip():
+                continue  # two rules that should meet, a hair apart: not a column
             lost += len(_CID.findall(text))
             line.append(RawCell(cell_text(_CID.sub("", text)), col=col, page=pno,
                                 bbox=tuple(round(v, 1) for v in box)))

@@ -33,6 +33,10 @@ class Candidate:
     raws: tuple[str, ...]  # the cell's text in this candidate ("" when empty)
     units: tuple[str | None, ...]
     notes: tuple[str | None, ...]
+    repaired: tuple[bool, ...] = ()  # per cell: the value is a repair (two cells merged back, one split)
+
+
+REPAIR_WEIGHT = 0.01  # a repaired reading is far less likely a priori than one the source shows as it is
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,8 @@ class RowCandidates:
     positional: bool = False  # the source shows which cell each value sits in
 
 
-def row_candidates(obs: RowObs, tpl: TableTemplate, local: tuple[Identity, ...]) -> RowCandidates:
+def row_candidates(obs: RowObs, tpl: TableTemplate, local: tuple[Identity, ...],
+                   repairable: bool = False) -> RowCandidates:
     spec = tpl.row(obs.key)
     cols = spec.cols
     cells = tuple(f"{tpl.table}.{obs.key}.{c}" for c in cols)
@@ -58,16 +63,18 @@ def row_candidates(obs: RowObs, tpl: TableTemplate, local: tuple[Identity, ...])
     elif len(toks) == n:
         cands = [_from_tokens(obs, list(range(n)))]
     elif len(toks) < n:
-        cands = _placements(obs, n, cells, local)
+        cands = _placements(obs, n, cells, local) + (_splits(obs, n) if repairable and len(toks) == n - 1 else [])
     elif obs.layout == "read":  # a stray column: which empty cells to leave out is decided by the identities
-        cands = _drop_blanks(obs, n)
+        cands = _drop_blanks(obs, n) + (_merged(obs, n) if repairable and len(toks) == n + 1 else [])
         problem = None if cands else f"{len(toks)} values for {n} cells"
     else:
         cands, problem = [], f"{len(toks)} values for {n} cells"
     cands = _keep_best(cands, cells, local)
     positional = obs.layout in ("read", "ordered") and (len(toks) == n or (obs.layout == "read" and len(toks) > n
-                                                                         and len(cands) == 1))
-    weights = tuple(_weight(c, tpl.table, obs.key, cols, "read" if positional else obs.layout) for c in cands)
+                                                                         and len(cands) == 1
+                                                                         and not cands[0].repaired))
+    weights = tuple(_weight(c, tpl.table, obs.key, cols, "read" if positional else obs.layout)
+                    * (REPAIR_WEIGHT if any(c.repaired) else 1.0) for c in cands)
     return RowCandidates(obs, cells, cols, tuple(cands), weights, truncated, problem, positional)
 
 
@@ -80,6 +87,45 @@ def _drop_blanks(obs: RowObs, n: int) -> list[Candidate]:
     for dropped in combinations(blanks, extra):
         keep = [i for i in range(len(obs.tokens)) if i not in dropped]
         out.append(_from_tokens(obs, keep))
+    return out
+
+
+def _merged(obs: RowObs, n: int) -> list[Candidate]:
+    """One number read as two cells (`20` as `2` | `0`): each adjacent pair of integers joined back."""
+    out = []
+    toks = obs.tokens
+    for i in range(len(toks) - 1):
+        a, b = toks[i].parsed, toks[i + 1].parsed
+        if a.kind != "value" or b.kind != "value" or not isinstance(a.value, int) or not isinstance(b.value, int) \
+                or a.value <= 0 or b.value < 0:
+            continue
+        base = _from_tokens(obs, [k if k <= i else k + 1 for k in range(n)])
+        vals, raws = list(base.values), list(base.raws)
+        vals[i], raws[i] = int(f"{a.value}{b.value}"), f"{a.raw} | {b.raw}"
+        out.append(Candidate(tuple(vals), base.sources, tuple(raws), base.units, base.notes,
+                             tuple(k == i for k in range(n))))
+    return out
+
+
+def _splits(obs: RowObs, n: int) -> list[Candidate]:
+    """Two cells read as one number (`2` | `0` as `20`): each number of two or more digits cut in two."""
+    out = []
+    toks = obs.tokens
+    for i, tok in enumerate(toks):
+        p = tok.parsed
+        if p.kind != "value" or not isinstance(p.value, int) or p.value < 10:
+            continue
+        digits = str(p.value)
+        for cut in range(1, len(digits)):
+            left, right = digits[:cut], digits[cut:]
+            if len(right) > 1 and right[0] == "0":
+                continue
+            base = _from_tokens(obs, [k if k <= i else k - 1 for k in range(n)])
+            vals, raws = list(base.values), list(base.raws)
+            vals[i], vals[i + 1] = int(left), int(right)
+            raws[i] = raws[i + 1] = p.raw
+            out.append(Candidate(tuple(vals), base.sources, tuple(raws), base.units, base.notes,
+                                 tuple(k in (i, i + 1) for k in range(n))))
     return out
 
 

@@ -1,7 +1,7 @@
 """Raw tables -> observations of template rows: which template table and version, which row each raw row is."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from functools import lru_cache
 
@@ -9,6 +9,9 @@ from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
 from normalize.numbers import ParsedCell, parse_cell
 from normalize.templates import TABLES, TableTemplate, detect_version, template
 from normalize.text import label_key, normalize_text, strip_ordinals
+
+
+REPAIRABLE_FORMATS = ("pdf",)  # formats whose reading can split, merge or drop digits of a cell
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class TableObs:
     rows: tuple[RowObs, ...]
     extras: tuple[tuple[str, RowObs], ...] = ()  # (slug, row) for rows outside the template
     other_as_one_row: bool = False  # 2021 t3 that prints （六）其他处理 as one row
+    repairable: bool = False  # the reading may split, merge or lose digits (PDF): minimal repairs are tried
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,8 @@ def observe(doc: RawDocument) -> Observation:
         if not raw_tables:
             continue
         obs = _observe_table(table, raw_tables, t2_version, problems)
+        if doc.format in REPAIRABLE_FORMATS:
+            obs = replace(obs, repairable=True)
         if table == "t2":
             t2_version = obs.version
         out.append(obs)

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from normalize.candidates import RowCandidates, row_candidates
 from normalize.observe import TableObs
+from normalize.repair import repair
 from normalize.solver import RowVar, Solution, solve
 from normalize.templates import DERIVED_SUMS, T3_ORG_COLS, Identity, identities, template
 from ogi.model import At, Cell, Check, Issue
@@ -30,7 +31,7 @@ def reconcile(obs: TableObs) -> TableResult:
     for row in obs.rows:
         cells = {f"{obs.table}.{row.key}.{c}" for c in tpl.row(row.key).cols}
         local = tuple(i for i in idents if set(i.cells) <= cells)
-        rc = row_candidates(row, tpl, local)
+        rc = row_candidates(row, tpl, local, obs.repairable)
         if rc.problem or not rc.candidates:
             issues.append(Issue("row_unreadable", "warning",
                                 f"{obs.table} row {row.key}: {rc.problem or 'no reading fits the template'}",
@@ -67,6 +68,14 @@ def reconcile(obs: TableObs) -> TableResult:
                                       page=tok.cell.page, bbox=tok.cell.bbox)))
     final = {c.key: c for c in ordered}
     checks = tuple(_check(idn, final, sol, rcs) for idn in idents)
+    if obs.repairable:
+        fixed, more = repair(final, idents, list(checks), obs.table,
+                             lambda cs: [_check(idn, cs, sol, rcs) for idn in idents])
+        if more:
+            _refresh_derived(final)
+            ordered = [final[c.key] for c in ordered]
+            checks = tuple(fixed)
+            issues.extend(more)
     return TableResult(obs.table, obs.version, tuple(ordered), checks, tuple(issues))
 
 
@@ -110,7 +119,8 @@ def _cell(rc: RowCandidates, i: int, j: int, sol: Solution) -> Cell:
         return Cell(value=0 if value is None else value, status="blank" if value is None else "read", **base)
     dist = _dist(rc, i, sol, lambda c: c.values[j])
     if len(dist) == 1 and not _uncertain(rc, sol):
-        return Cell(value=0 if value is None else value, status="blank" if value is None else "inferred", **base)
+        status = "repaired" if cand.repaired and cand.repaired[j] else "blank" if value is None else "inferred"
+        return Cell(value=0 if value is None else value, status=status, **base)
     return _ambiguous(base, value, dist)
 
 
@@ -147,6 +157,22 @@ def _derived_sum(key: str, parts: list[str], cells: dict[str, Cell]) -> Cell:
     for c in ops:
         conf *= c.confidence
     return Cell(key, sum(c.value for c in ops), "derived", confidence=round(conf, 4))
+
+
+def _refresh_derived(cells: dict[str, Cell]) -> None:
+    """Derived cells again, after a repair changed one of their parts."""
+    for key, cell in list(cells.items()):
+        if cell.status != "derived" or not key.startswith("t3."):
+            continue
+        _, row, col = key.split(".")
+        if col == "legal_entity_total":
+            parts = [f"t3.{row}.{c}" for c in T3_ORG_COLS]
+        elif row == "other":
+            parts = [f"t3.{r}.{col}" for r in DERIVED_SUMS["other"]]
+        else:
+            continue
+        if all(cells.get(k) is not None and cells[k].value is not None for k in parts):
+            cells[key] = replace(cell, value=sum(cells[k].value for k in parts))
 
 
 def _value(c: Cell | None):
