@@ -96,12 +96,12 @@ def _merged(obs: RowObs, n: int) -> list[Candidate]:
     toks = obs.tokens
     for i in range(len(toks) - 1):
         a, b = toks[i].parsed, toks[i + 1].parsed
-        if a.kind != "value" or b.kind != "value" or not isinstance(a.value, int) or not isinstance(b.value, int) \
-                or a.value <= 0 or b.value < 0:
+        left, right = a.raw.replace(" ", ""), b.raw.replace(" ", "")
+        if a.kind != "value" or b.kind != "value" or not (left.isdigit() and right.isdigit()) or left[0] == "0":
             continue
         base = _from_tokens(obs, [k if k <= i else k + 1 for k in range(n)])
         vals, raws = list(base.values), list(base.raws)
-        vals[i], raws[i] = int(f"{a.value}{b.value}"), f"{a.raw} | {b.raw}"
+        vals[i], raws[i] = int(left + right), f"{a.raw} | {b.raw}"
         out.append(Candidate(tuple(vals), base.sources, tuple(raws), base.units, base.notes,
                              tuple(k == i for k in range(n))))
     return out

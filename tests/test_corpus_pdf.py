@@ -54,3 +54,27 @@ def test_pdf_metadata_and_sections():
     assert sorted(sections) == ["1", "2", "3", "4", "5", "6"]
     assert "2024 年,我市坚持" in sections["1"].replace("，", ",")
     assert "- 4 -" not in "\n".join(sections.values())
+
+
+def test_r011_dropped_digit_is_repaired_and_r001_is_not():
+    from dataclasses import replace
+
+    from extract.readers import read_document
+    from ogi.api import build_report
+    path = corpus_file("r011.pdf")
+    doc = read_document(path, path.read_bytes())
+    t3 = next(i for i, t in enumerate(doc.tables) if t.section == "t3")
+    rows = list(doc.tables[t3].rows)
+    ri = next(i for i, r in enumerate(rows) if r.cells and r.cells[0].text.startswith("一、本年新收"))
+    cells = [replace(c, text="301") if c.text == "3001" else c for c in rows[ri].cells]  # a digit lost
+    rows[ri] = replace(rows[ri], cells=tuple(cells))
+    tables = list(doc.tables)
+    tables[t3] = replace(tables[t3], rows=tuple(rows))
+    report = build_report(replace(doc, tables=tuple(tables)))
+    cell = report.cell("t3.new_received.natural_person")
+    assert (cell.value, cell.status, cell.raw) == (3001, "repaired", "301")
+    assert report.status == "ok" and [i.code for i in report.issues if i.code == "cell_repaired"] == ["cell_repaired"]
+    # r001's t4 totals of 0 beside non-zero results: no single misread explains them; left as printed
+    r001 = _report("r001")
+    assert not [c for c in r001.cells if c.status == "repaired"]
+    assert {c.cause for c in r001.checks if c.ok is False} == {"source"}
