@@ -42,24 +42,30 @@ def read_pdf(path: Path, data: bytes) -> RawDocument:
     import logging
 
     import pdfplumber  # imported here: text and HTML runs never pay for it
-    from pdfminer.pdfdocument import PDFPasswordIncorrect
 
     logging.getLogger("pdfminer").setLevel(logging.ERROR)  # font-descriptor chatter, once per glyph
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
-    except PDFPasswordIncorrect:
-        raise ReadError(f"{path}: the PDF is encrypted with a password; ogi cannot read it") from None
-    except Exception as exc:  # pdfminer raises many kinds of errors for damaged files
-        raise ReadError(f"{path}: not a readable PDF ({type(exc).__name__}: {str(exc)[:120]})") from None
+    except Exception as exc:  # pdfminer raises many kinds of errors for damaged files, wrapped by pdfplumber
+        raise _error(path, exc, "not a readable PDF") from None
     with pdf:
         try:
             return _read(path, data, pdf)
         except ReadError:
             raise
-        except PDFPasswordIncorrect:
-            raise ReadError(f"{path}: the PDF is encrypted with a password; ogi cannot read it") from None
         except Exception as exc:
-            raise ReadError(f"{path}: damaged PDF ({type(exc).__name__}: {str(exc)[:120]})") from None
+            raise _error(path, exc, "damaged PDF") from None
+
+
+def _error(path: Path, exc: Exception, what: str) -> ReadError:
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    causes = [exc, exc.__context__, *(a for a in exc.args if isinstance(a, BaseException))]
+    if any(isinstance(c, (PDFPasswordIncorrect, PDFEncryptionError)) for c in causes):
+        return ReadError(f"{path}: the PDF is encrypted with a password; ogi cannot read it")
+    inner = next((c for c in causes[1:] if isinstance(c, BaseException)), exc)
+    detail = str(inner)[:120] or type(inner).__name__
+    return ReadError(f"{path}: {what} ({type(inner).__name__}: {detail})")
 
 
 def _read(path: Path, data: bytes, pdf) -> RawDocument:

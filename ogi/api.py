@@ -50,8 +50,9 @@ def build_report(doc: RawDocument) -> Report:
         templates.append((t.table, t.version))
     found = {t for t, _ in templates}
     pre_2019 = not cells and looks_pre_2019(doc.text)
+    unread = any(p.code == "needs_ocr" for p in doc.problems)  # a scan: the tables are there, as images
     for t in TABLES:
-        if t not in found and not pre_2019:
+        if t not in found and not pre_2019 and not unread:
             issues.append(Issue("table_missing", "warning", f"{doc.path}: table {t} not found"))
     failing = [c for c in checks if c.ok is False]
     for cause, code in (("source", "source_identity_violated"), ("extraction", "extraction_identity_violated")):
@@ -72,7 +73,7 @@ def build_report(doc: RawDocument) -> Report:
             issues.append(Issue("older_format", "error",
                                 f"{doc.path}: a pre-2019 report (free-form sections, 统计表 of indicators); its "
                                 "figures do not map onto the 2019/2021 template keys and are not extracted"))
-        else:
+        elif not unread:
             issues.append(Issue("no_tables", "error", f"{doc.path}: no table of the 2019/2021 templates found"))
     elif found != set(TABLES) or any(c.status == "missing" and c.key not in printed_as_one for c in cells) \
             or any(i.code == "several_reports" for i in issues):
