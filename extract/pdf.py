@@ -98,7 +98,7 @@ def _read(path: Path, data: bytes, pdf) -> RawDocument:
             if kind == "meta":
                 meta.extend(meta_pairs(grid))
             if kind:
-                taken.append(table.bbox)
+                taken.extend(_table_rows(table))
             if kind in ("t2", "t3", "t4"):
                 grids.append((kind, grid))
             last = (kind, width) if ti == len(found) - 1 else last
@@ -258,6 +258,12 @@ def cell_text(text: str) -> str:
             out += " "
         out += p
     return normalize_text(" ".join(out.split()))
+
+
+def _table_rows(table) -> list[tuple]:
+    """The boxes of a table's rows that are table rows; a row of one cell spanning the whole width is prose
+    that the page put in a frame (WPS text boxes hold whole paragraphs next to a table)."""
+    return [row.bbox for row in table.rows if sum(c is not None for c in row.cells) > 1 or len(row.cells) == 1]
 
 
 def _page_text(page, taken: list[tuple]) -> str:
