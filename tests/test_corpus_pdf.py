@@ -54,6 +54,9 @@ def test_pdf_metadata_and_sections():
     assert sorted(sections) == ["1", "2", "3", "4", "5", "6"]
     assert "2024 年,我市坚持" in sections["1"].replace("，", ",")
     assert "- 4 -" not in "\n".join(sections.values())
+    # r001 frames its prose in WPS text boxes, one beside t2: that prose is text, not part of the table
+    assert sorted(dict(r001.sections)) == ["1", "2", "3", "4", "5", "6"]
+    assert "府网站日常监测机制" in dict(r001.sections)["1"]
 
 
 def test_r011_dropped_digit_is_repaired_and_r001_is_not():
