@@ -19,10 +19,11 @@ Built on httpx (client, streaming, timeouts), tenacity (retries with exponential
 - File names come from Content-Disposition or the URL, sanitised (no directories, no hidden or reserved
   names, bounded length) and never overwrite a different file: `name-2.pdf`, `name-3.pdf`, …
 
-The store: `RAW/<host>/<file>`, `RAW/manifest.tsv` (UTF-8, tab-separated, one row per stored URL and
-content, never rewritten for a 304; columns `MANIFEST_COLUMNS`), `RAW/skipped.tsv` (what the last run could
-not fetch, and why). The `read` column marks the reading copy of each report — its report attachments
-(PDF/DOC/DOCX/WPS) when the page has any, else the page — which `--then-batch` hands to `ogi batch`.
+The store: `RAW/<host>/<file>`; `RAW/manifest.tsv` (UTF-8, tab-separated, one row per stored URL and
+content, ordered by URL and time, untouched by a 304; columns `MANIFEST_COLUMNS`); `RAW/skipped.tsv` (what
+the last run could not fetch, and why). The `read` column marks the reading copy of each report — its
+report attachments (PDF/DOC/DOCX/WPS) when the page has any, else the page — which `--then-batch` hands to
+`ogi batch`.
 """
 from __future__ import annotations
 
@@ -484,11 +485,13 @@ class _Store:
             self.save()
 
     def save(self) -> None:
+        self.rows.sort(key=lambda r: (r.url, r.fetched_at))  # one order, whatever order the downloads ended in
         _write_atomic(self.raw / "manifest.tsv", _tsv(MANIFEST_COLUMNS, (asdict(r) for r in self.rows)))
         _write_atomic(self.state / "cache.json", json.dumps(self.cache, ensure_ascii=False, indent=0).encode())
 
     def save_skipped(self, skipped: Sequence[Skipped]) -> None:
-        _write_atomic(self.raw / "skipped.tsv", _tsv(SKIPPED_COLUMNS, (asdict(s) for s in skipped)))
+        rows = sorted((asdict(s) for s in skipped), key=lambda r: (r["url"], r["reason"]))
+        _write_atomic(self.raw / "skipped.tsv", _tsv(SKIPPED_COLUMNS, rows))
 
 
 # ----------------------------------------------------------------------------------------- the crawler
@@ -633,6 +636,8 @@ class _Crawler:
                     raise _Failed("redirects", resp.status, f"more than {self.cfg.max_redirects} redirects")
                 url = nxt
                 continue
+            if resp.status == 304 and url not in self.store.cache:
+                raise _Failed("http", 304, "304 Not Modified to a request that was not conditional")
             if resp.status in (200, 304):
                 return replace(resp, requested=first)
             raise _Failed("http", resp.status, f"HTTP {resp.status}")
@@ -887,7 +892,8 @@ def fetch(raw: str | Path, *, listing: str | Sequence[str] | None = None,
     finally:
         crawler.store.save_skipped(crawler.skipped)
     store = crawler.store
-    documents = tuple(dict.fromkeys(store.raw / r.file for r in store.rows if r.read and (store.raw / r.file).is_file()))
+    documents = tuple(dict.fromkeys(store.raw / r.file for r in store.rows
+                                    if r.read and (store.raw / r.file).is_file()))
     batch = None
     if then_batch is not None:
         from ogi.batch import run_batch

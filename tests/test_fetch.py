@@ -1,6 +1,7 @@
 """`ogi fetch` against a mock government site on 127.0.0.1 built from ../shared/corpus (offline, fast)."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import http.server
 import threading
@@ -19,7 +20,7 @@ from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.skipif(not (CORPUS / "r001.pdf").exists(), reason="../shared/corpus absent")
 
-FAST = FetchConfig(delay=0.0, per_host=2, concurrency=4, timeout=0.4, retries=2, backoff=0.01, backoff_max=0.05,
+FAST = FetchConfig(delay=0.0, per_host=2, concurrency=4, timeout=0.8, retries=2, backoff=0.01, backoff_max=0.05,
                    max_redirects=5)
 NB = "/xxgk/nb"
 LAST_MODIFIED = formatdate(1_700_000_000, usegmt=True)
@@ -58,7 +59,8 @@ PAGES = {
     f"{NB}/202301/t2.html": ("r103.html", _gbk("r103.html"), "text/html"),  # GBK, declared nowhere
     f"{NB}/202001/t11.html": ("r014.html", _gbk("r014.html"), "text/html; charset=utf-8"),  # GBK, mislabelled
     f"{NB}/flaky/t7.html": ("r101.html", _corpus("r101.html"), "text/html"),
-    f"{NB}/202401/t3.html": (None, _stub("2023年洪泽区年报", ("/files/P0204.pdf", "2023年年报.pdf")), "text/html"),
+    f"{NB}/202401/t3.html": (None, _stub("2023年洪泽区年报", ("/files/P0204.pdf", "2023年年报.pdf")),
+                             "text/html"),
     f"{NB}/202201/t4.html": (None, _stub("2021年度报告", (f"{NB}/download?id=17", "附件.docx")), "text/html"),
     f"{NB}/202501/t5.html": (None, _stub("2024年淮安市年报", ("/files/download.jsp?id=5", "淮安市年报.pdf")),
                              "text/html"),
@@ -73,9 +75,11 @@ DISPOSITION = {
     "/files/download.jsp?id=5": 'attachment; filename="../P0204.pdf"',  # the name of another attachment
 }
 LISTING = [
-    [(f"{NB}/202503/t1.html", "2024年度平潭综合实验区管委会办公室政府信息公开工作年度报告", "2025-03-10"),
+    [(f"{NB}/202503/t1.html", "2024年度平潭综合实验区管委会办公室政府信息公开工作年度报告",
+      "2025-03-10"),
      (f"{NB}/202503/t9.html", "关于开展2024年政务公开工作的通知", "2025-03-01"),
-     (f"{NB}/202301/t2.html", "2022年平潭综合实验区公安局政府信息公开工作年度报告", "2023-01-09")],
+     (f"{NB}/202301/t2.html", "2022年平潭综合实验区公安局政府信息公开工作年度报告",
+      "2023-01-09")],
     [(f"{NB}/202401/t3.html", "2023年洪泽区政府信息公开工作年度报告", "2024-01-15"),
      (f"{NB}/202201/t4.html", "2021年度政府信息公开工作年度报告（模板）", "2022-01-20"),
      (f"{NB}/private/t6.html", "2020年度内部政府信息公开工作年度报告", "2021-01-20"),
@@ -85,7 +89,8 @@ LISTING = [
      (f"{NB}/loop/a.html", "2019年另一局政府信息公开年报", "2020-01-11"),
      (f"{NB}/gone.html", "2020年已删除的政府信息公开年报", "2021-01-11"),
      (f"{NB}/old/t10.html", "2014年政府信息公开年报", "2015-01-11"),
-     (f"{NB}/202001/t11.html", "2019年上海市人民政府办公厅政府信息公开工作年度报告", "2020-01-31")],
+     (f"{NB}/202001/t11.html", "2019年上海市人民政府办公厅政府信息公开工作年度报告",
+      "2020-01-31")],
 ]
 EXPECTED_ENTRIES = 11  # every report entry from 2016 on: not the notice (t9), not 2014 (t10)
 
@@ -94,6 +99,7 @@ class Site:
     def __init__(self) -> None:
         self.log: list[tuple[str, int]] = []
         self.flaky = 0
+        self.robots = (200, b"User-agent: *\nDisallow: /xxgk/nb/private/\n")
         self.lock = threading.Lock()
         site = self
 
@@ -112,7 +118,8 @@ class Site:
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)
 
     def record(self, path: str, status: int) -> None:
         with self.lock:
@@ -121,7 +128,7 @@ class Site:
     def handle(self, req) -> None:
         path = req.path
         if path == "/robots.txt":
-            return self.send(req, path, b"User-agent: *\nDisallow: /xxgk/nb/private/\n", "text/plain")
+            return self.send(req, path, self.robots[1], "text/plain", status=self.robots[0])
         for i, name in enumerate(("index.html", "index_1.html", "index_2.html")):
             if path == f"{NB}/{name}":
                 return self.send(req, path, _listing(LISTING[i], i), "text/html; charset=utf-8")
@@ -133,7 +140,7 @@ class Site:
                 return self.send(req, path, b"busy", "text/plain", status=500)
         if path.startswith(f"{NB}/slow/"):
             self.record(path, 0)
-            time.sleep(1.2)  # longer than the timeout
+            time.sleep(2.0)  # longer than the timeout
             return self.send(req, path, b"<html>late</html>", "text/html", log=False)
         if path.startswith(f"{NB}/loop/"):
             other = "b.html" if path.endswith("a.html") else "a.html"
@@ -194,7 +201,7 @@ def test_listing_crawl_politely_then_rerun_fetches_nothing_new(site, tmp_path):
     rows = _check_store(raw)
     by_url = {r.url.removeprefix(site.base): r for r in rows}
     # every reachable report, page and attachments, in the store
-    for path, (corpus_name, body, _) in PAGES.items():
+    for path, (_, body, _) in PAGES.items():
         assert path in by_url, path
         assert by_url[path].sha256 == hashlib.sha256(body).hexdigest()
     assert len(rows) == len(PAGES) and len(first.stored) == len(PAGES)
@@ -221,8 +228,8 @@ def test_listing_crawl_politely_then_rerun_fetches_nothing_new(site, tmp_path):
     assert by_url["/files/P0204.pdf"].file.endswith("/P0204.pdf")
     assert by_url["/files/download.jsp?id=5"].file.endswith("/P0204-2.pdf")  # no overwrite
     t3 = by_url[f"{NB}/202401/t3.html"]
-    assert (t3.title, t3.publish_date, t3.role, t3.read) == ("2023年洪泽区政府信息公开工作年度报告", "2024-01-15",
-                                                            "page", False)
+    assert (t3.title, t3.publish_date, t3.role, t3.read) == (
+        "2023年洪泽区政府信息公开工作年度报告", "2024-01-15", "page", False)
     assert t3.listing_url == f"{site.base}{NB}/index_1.html"
     pdf = by_url["/files/P0204.pdf"]
     assert (pdf.role, pdf.parent_url, pdf.read, pdf.title) == ("attachment", t3.url, True, t3.title)
@@ -299,20 +306,21 @@ def test_interrupted_run_resumes(site, tmp_path):
 
 def test_size_limit_and_cli(site, tmp_path, capsys):
     raw = tmp_path / "raw"
-    small = FetchConfig(delay=0, timeout=0.4, retries=0, max_bytes=10_000)
+    small = FetchConfig(delay=0, timeout=5, retries=1, max_bytes=10_000)
     result = fetch(raw, urls=[f"{site.base}/files/P0204.pdf"], config=small)
     assert [s.reason for s in result.skipped] == ["too_large"] and read_manifest(raw) == []
     assert not list((raw / ".fetch" / "tmp").iterdir())
     url_file = tmp_path / "urls.txt"
-    url_file.write_text(f"# reports\n{site.base}/files/P0204.pdf\t洪泽区2023年报\n\n{site.base}{NB}/202503/t1.html\n",
-                        encoding="utf-8")
+    url_file.write_text(f"# reports\n{site.base}/files/P0204.pdf\t洪泽区2023年报\n\n"
+                        f"{site.base}{NB}/202503/t1.html\n", encoding="utf-8")
     code = main(["fetch", "--urls", str(url_file), "-o", str(raw), "--delay", "0", "--timeout", "1",
                  "--retries", "1", "--contact", "ogi-tests@example.org", "--quiet"])
     out = capsys.readouterr().out
     assert code == 0 and "2 reports found; 2 files stored" in out
     rows = _check_store(raw)
     assert {r.title for r in rows} >= {"洪泽区2023年报"} and all(r.read for r in rows)
-    assert rows[0].role == "document"
+    assert [r.role for r in rows if r.url.endswith(".pdf")] == ["document"]
+    assert [r.url for r in rows] == sorted(r.url for r in rows)
     with pytest.raises(SystemExit) as usage:  # neither --listing nor --urls
         main(["fetch", "-o", str(raw)])
     assert usage.value.code == 2
@@ -351,16 +359,18 @@ def test_safe_names_and_content_disposition():
 
 
 def test_listing_parser_and_years():
-    html = ('<ul><li><a href="a/t1.html" title="2023年某局政府信息公开工作年度报告">2023年某局政府…</a>'
+    html = ('<ul><li><a href="a/t1.html" title="2023年某局政府信息公开工作年度报告">'
+            '2023年某局政府…</a>'
             '<span>2024-01-20</span></li><li><a href="a/t2.html">某局政府信息公开年报</a> 2021/01/05</li>'
             '<li><a href="a/t3.html">2018年年报</a></li><li><a href="javascript:void(0)">2022年年报</a></li></ul>'
             '<a href="index_1.html">下一页</a><a href="/elsewhere/index_1.html">下一页</a>'
             '<script>createPageHTML(3, 0, "index", "shtml");</script>')
     import re
-    entries, pages = parse_listing(html, "http://x.gov.cn/col/index.html", re.compile("年度报告|年报"), (2019, 2024))
+    entries, pages = parse_listing(html, "http://x.gov.cn/col/index.html", re.compile("年度报告|年报"),
+                                   (2019, 2024))
     assert [(e.url, e.title, e.publish_date) for e in entries] == [
         ("http://x.gov.cn/col/a/t1.html", "2023年某局政府信息公开工作年度报告", "2024-01-20"),
-        ("http://x.gov.cn/col/a/t2.html", "某局政府信息公开年报", "2021-01-05")]  # its year: 2020, from the date
+        ("http://x.gov.cn/col/a/t2.html", "某局政府信息公开年报", "2021-01-05")]  # year 2020, from the date
     assert pages == ["http://x.gov.cn/col/index_1.html", "http://x.gov.cn/col/index.shtml",
                      "http://x.gov.cn/col/index_1.shtml", "http://x.gov.cn/col/index_2.shtml"]
     assert parse_years("2019-2024") == (2019, 2024) and parse_years("2023") == (2023, 2023)
@@ -391,5 +401,27 @@ def test_per_host_delay_spaces_requests():
 
 def test_skipped_rows_are_typed():
     s = Skipped("http://x/y", "", "t", "robots")
-    with pytest.raises(Exception):
-        s.reason = "x"  # frozen
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.reason = "x"
+
+
+@pytest.mark.parametrize("status, allowed", [(404, True), (403, False), (503, False)])
+def test_robots_txt_missing_forbidden_or_failing(site, tmp_path, status, allowed):
+    site.robots = (status, b"")
+    result = fetch(tmp_path / "raw", urls=[f"{site.base}/files/P0204.pdf"], config=FAST)
+    assert bool(result.stored) is allowed
+    assert len(site.requests("/robots.txt")) == (FAST.retries + 1 if status >= 500 else 1)
+    assert len(site.requests("/files/")) == (1 if allowed else 0)
+    if not allowed:
+        assert [s.reason for s in result.skipped] == ["robots"]
+
+
+def test_crawl_delay_and_disallow_for_our_agent(site, tmp_path):
+    site.robots = (200, b"User-agent: ogi-fetch\nDisallow: /files/download.jsp\nCrawl-delay: 0.2\n\n"
+                        b"User-agent: *\nDisallow: /\n")
+    start = time.perf_counter()
+    result = fetch(tmp_path / "raw", urls=[f"{site.base}/files/P0204.pdf", f"{site.base}/files/download.jsp?id=5",
+                                           f"{site.base}{NB}/202503/t1.html"], config=FAST)
+    assert [s.reason for s in result.skipped] == ["robots"] and len(result.stored) == 2
+    assert site.requests("/files/download.jsp") == []
+    assert time.perf_counter() - start >= 0.2  # the two allowed requests 0.2 s apart
