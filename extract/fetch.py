@@ -49,6 +49,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 
 from extract.html import decode_html
 from extract.sniff import ReadError
+from ogi.batch import _write_atomic  # the same atomic replace as the batch's tables
 
 UA_TOKEN = "ogi-fetch"
 DOC_EXTS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".zip")
@@ -367,19 +368,6 @@ def parse_years(text: str | None) -> tuple[int, int] | None:
 
 
 # --------------------------------------------------------------------------------------------- the store
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _cell(value) -> str:

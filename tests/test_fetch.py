@@ -145,6 +145,9 @@ class Site:
         if path.startswith(f"{NB}/loop/"):
             other = "b.html" if path.endswith("a.html") else "a.html"
             return self.send(req, path, b"", "text/html", status=302, extra={"Location": other})
+        if path.startswith("/chain/"):  # an endless chain of redirects, no loop
+            n = int(path.removeprefix("/chain/").removesuffix(".html"))
+            return self.send(req, path, b"", "text/html", status=301, extra={"Location": f"/chain/{n + 1}.html"})
         if path in PAGES:
             _, body, ctype = PAGES[path]
             extra = {"Content-Disposition": DISPOSITION[path]} if path in DISPOSITION else {}
@@ -425,3 +428,9 @@ def test_crawl_delay_and_disallow_for_our_agent(site, tmp_path):
     assert [s.reason for s in result.skipped] == ["robots"] and len(result.stored) == 2
     assert site.requests("/files/download.jsp") == []
     assert time.perf_counter() - start >= 0.2  # the two allowed requests 0.2 s apart
+
+
+def test_redirect_chain_is_bounded(site, tmp_path):
+    result = fetch(tmp_path / "raw", urls=[f"{site.base}/chain/0.html"], config=FAST)
+    assert [(s.reason, s.http_status) for s in result.skipped] == [("redirects", 301)]
+    assert len(site.requests("/chain/")) == FAST.max_redirects + 1
