@@ -763,20 +763,22 @@ class _Crawler:
             self.store.mark_read(reading or key, set() if not reading else key)
 
     def _is_page(self, resp: _Response) -> bool:
+        """HTML to parse for attachments, or a document in itself (by its first bytes, then its type)."""
         if resp.status == 304:
-            ctype = self.store.cache.get(resp.url, {}).get("content_type", "")
+            entry = self.store.cache.get(resp.url, {})
+            ctype, body = entry.get("content_type", ""), self.store.raw / entry.get("file", "")
         else:
-            ctype = resp.content_type
+            ctype, body = resp.content_type, resp.tmp
+        with open(body, "rb") as f:  # type: ignore[arg-type]
+            head = f.read(2048)
+        if any(head.startswith(m) for m, _ in _MAGIC):
+            return False
         ctype = ctype.split(";")[0].strip().lower()
         if ctype in ("text/html", "application/xhtml+xml"):
             return True
         if ctype and ctype not in ("text/plain", "application/octet-stream"):
             return False
-        if resp.status == 304:
-            return _ext_of(resp.url) in PAGE_EXTS
-        with open(resp.tmp, "rb") as f:  # type: ignore[arg-type]
-            head = f.read(2048)
-        return not any(head.startswith(m) for m, _ in _MAGIC) and b"<" in head and _ext_of(resp.url) not in DOC_EXTS
+        return b"<" in head and _ext_of(resp.url) not in DOC_EXTS
 
     def _keep(self, resp: _Response, entry: Entry, *, role: str, parent: str, name_hint: str,
               charset: str = "") -> ManifestRow | None:
