@@ -38,6 +38,23 @@ def main(argv: list[str] | None = None) -> int:
     di.add_argument("out_a")
     di.add_argument("out_b")
     di.add_argument("--html", metavar="PAGE", help="also write the changes as a page in the review format")
+    fe = sub.add_parser("fetch", help="collect reports (pages and attachments) from a site's 年报 column or a "
+                                      "list of URLs into RAW, with RAW/manifest.tsv; politely (robots.txt, delays)")
+    src = fe.add_mutually_exclusive_group(required=True)
+    src.add_argument("--listing", metavar="URL", action="append", help="a listing page; its pagination is followed")
+    src.add_argument("--urls", metavar="FILE", help="one report URL a line (optionally a tab and its title)")
+    fe.add_argument("-o", "--out", required=True, metavar="RAW", help="the raw store (created; reruns update it)")
+    fe.add_argument("--years", help="report years to take from a listing: 2023, 2019-2024, 2019- or -2022")
+    fe.add_argument("--title", default=None, help="regex an entry's title must match (default: 年度报告|年报)")
+    fe.add_argument("--delay", type=float, default=1.0, help="seconds between requests to one host (default 1)")
+    fe.add_argument("--per-host", type=int, default=2, help="requests in flight per host (default 2)")
+    fe.add_argument("--timeout", type=float, default=30.0, help="seconds to connect and per read (default 30)")
+    fe.add_argument("--retries", type=int, default=3, help="retries on timeouts and 5xx, never on 4xx (default 3)")
+    fe.add_argument("--max-mb", type=float, default=100.0, help="size limit per file in MB (default 100)")
+    fe.add_argument("--max-pages", type=int, default=50, help="listing pages followed at most (default 50)")
+    fe.add_argument("--contact", help="an e-mail or URL added to the User-Agent, for the site's webmaster")
+    fe.add_argument("--then-batch", metavar="OUT", help="then read the fetched reports with `ogi batch` into OUT")
+    fe.add_argument("--quiet", action="store_true", help="no line per stored file")
     args = parser.parse_args(argv)
     if args.command == "verify":
         return _verify(args.dir, args.write)
@@ -49,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         return _extract(args.file, args.json)
     if args.command == "batch":
         return _batch(args)
+    if args.command == "fetch":
+        return _fetch(args)
     return 2
 
 
@@ -104,6 +123,33 @@ def _batch(args: argparse.Namespace) -> int:
                            timeout=args.timeout, force=args.force, progress=False if args.quiet else None,
                            engine=args.engine, scheduler=args.scheduler)
     except (FileNotFoundError, NotADirectoryError, PermissionError, ValueError) as exc:
+        print(f"ogi: error: {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.write(result.summary())
+    return 0
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from extract.fetch import DEFAULT_TITLE, FetchConfig, FetchError, default_user_agent, fetch, parse_years, \
+        read_url_file
+
+    try:
+        years = parse_years(args.years)
+        config = FetchConfig(user_agent=default_user_agent(args.contact), delay=args.delay, per_host=args.per_host,
+                             timeout=args.timeout, retries=args.retries, max_bytes=int(args.max_mb * 1024 * 1024),
+                             max_pages=args.max_pages)
+        urls = read_url_file(args.urls) if args.urls else None
+        log = None if args.quiet else (lambda row: print(f"stored {row.file}  <- {row.url}", file=sys.stderr))
+        result = fetch(Path(args.out), listing=args.listing, urls=urls, years=years,
+                       title=args.title or DEFAULT_TITLE, config=config, on_stored=log,
+                       then_batch=Path(args.then_batch) if args.then_batch else None,
+                       **({"progress": False} if args.quiet else {}))
+    except ValueError as exc:
+        print(f"ogi: error: {exc}", file=sys.stderr)
+        return 2
+    except (FetchError, OSError) as exc:
         print(f"ogi: error: {exc}", file=sys.stderr)
         return 1
     sys.stdout.write(result.summary())
