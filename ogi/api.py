@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from extract.meta import page_fields, title_agency_year
+from extract.meta import page_fields, report_meta
 from extract.raw import RawDocument
 from extract.readers import read_document
 from extract.sniff import ReadError
@@ -81,11 +81,12 @@ def build_report(doc: RawDocument) -> Report:
         status = "inconsistent"
     else:
         status = "ok"
-    title, agency, year = title_agency_year(doc.text, dict(doc.metadata))
+    meta = report_meta(doc.text, dict(doc.metadata), doc.title, doc.path, dict(doc.sections))
     return Report(
         source=Source(doc.path, doc.sha256 or hashlib.sha256(b"").hexdigest(), doc.format, doc.pages, doc.encoding,
                       doc.script),
-        report=ReportInfo(agency, year, title or doc.title, tuple(templates), page_fields(dict(doc.metadata))),
+        report=ReportInfo(meta.agency, meta.year, meta.title, tuple(templates), page_fields(dict(doc.metadata)),
+                          meta.level, meta.region, meta.published, meta.scope, meta.url, meta.sources),
         status=status, cells=tuple(cells), checks=tuple(checks), issues=tuple(issues), sections=doc.sections,
     )
 
