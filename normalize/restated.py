@@ -49,9 +49,10 @@ def narrative_checks(figs: tuple[Figure, ...], cells: dict[str, Cell],
             continue
         alts = [a.split("+") for a in f.key.split("|")
                 if all(k in cells and cells[k].value is not None for k in a.split("+"))]
-        if not alts or f.key in seen:
+        cid = f"narrative.{alts[0][0] if len(alts) > 1 else '+'.join(alts[0])}" if alts else ""
+        if not alts or cid in seen:  # the first figure restating a cell is its check
             continue
-        seen.add(f.key)
+        seen.add(cid)
         keys = next((a for a in alts if _agrees(f, sum(cells[k].value for k in a))), alts[0])
         table = sum(cells[k].value for k in keys)
         ok = _agrees(f, table)
@@ -66,7 +67,7 @@ def narrative_checks(figs: tuple[Figure, ...], cells: dict[str, Cell],
             issues.append(Issue("narrative_scope_differs" if kind else "narrative_disagrees",
                                 "info" if kind else "warning",
                                 f"the prose and the table disagree: {detail}", tuple(keys)))
-        checks.append(Check(f"narrative.{alts[0][0] if len(alts) > 1 else '+'.join(keys)}", ok, f.value, table, cause, detail))
+        checks.append(Check(cid, ok, f.value, table, cause, detail))
     return checks, issues
 
 

@@ -2,7 +2,7 @@
 from ogi.model import At, Cell, Check, Issue, Report
 
 __version__ = "0.1.0"
-__all__ = ["extract", "verify", "diff", "ReadError", "Report", "Cell", "Check", "Issue", "At", "__version__"]
+__all__ = ["extract", "verify", "diff", "panel", "ReadError", "Report", "Cell", "Check", "Issue", "At", "__version__"]
 
 
 def __getattr__(name: str):
@@ -19,4 +19,8 @@ def __getattr__(name: str):
         from ogi.rundiff import diff_runs
 
         return diff_runs
+    if name == "panel":  # ogi.panel(OUT) -> pandas DataFrame, one row per agency × year
+        from ogi.panel import panel
+
+        return panel
     raise AttributeError(name)

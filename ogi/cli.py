@@ -38,7 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     di.add_argument("out_a")
     di.add_argument("out_b")
     di.add_argument("--html", metavar="PAGE", help="also write the changes as a page in the review format")
+    pa = sub.add_parser("panel", help="one row per agency × year from an `ogi batch` output folder, with the "
+                                      "indicators of docs/PANEL.md")
+    pa.add_argument("out", help="the output folder of `ogi batch`")
+    pa.add_argument("-o", "--output", required=True, help="panel.parquet or panel.csv")
     args = parser.parse_args(argv)
+    if args.command == "panel":
+        return _panel(args.out, args.output)
     if args.command == "verify":
         return _verify(args.dir, args.write)
     if args.command == "diff":
@@ -50,6 +56,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "batch":
         return _batch(args)
     return 2
+
+
+def _panel(out: str, target: str) -> int:
+    from pathlib import Path
+
+    from ogi.panel import panel, write_panel
+
+    if not (Path(out) / "reports.parquet").exists():
+        print(f"ogi: error: {out}: not an `ogi batch` output folder (no reports.parquet)", file=sys.stderr)
+        return 2
+    df = panel(out)
+    write_panel(df, target)
+    print(f"{target}: {len(df)} agency × year rows from {int(df.n_reports.sum()) if len(df) else 0} reports")
+    return 0
 
 
 def _review(out: str) -> int:
