@@ -20,7 +20,7 @@ _GOVERNMENT_OF = (("街道", "办事处"), (ZONE.pattern, "管委会"), ("", "�
 _GOVERNMENT = re.compile(r"^(人民政府|管委会|政府)$")
 _TOWNSHIP = re.compile(r"(镇|乡|街道)(人民政府|办事处)?$")
 _MINISTRY = re.compile(r"^(国务院|国家|中国|中华人民共和国)|(部|总局|总署|委员会|银行)$")
-_NOT_AN_AGENCY = re.compile(r"党工委|党委|市委|区委|县委|省委|关于|门户网站|网站")
+_NOT_AN_AGENCY = re.compile(r"共和国|党工委|党委|市委|区委|县委|省委|关于|门户网站|网站")
 _SELF = (("我局", "局"), ("我委", "委"), ("我办", "办公室"), ("本局", "局"))
 
 

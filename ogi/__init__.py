@@ -20,7 +20,7 @@ def __getattr__(name: str):
 
         return diff_runs
     if name == "panel":  # ogi.panel(OUT) -> pandas DataFrame, one row per agency × year
-        from ogi.panel import panel
+        from ogi.indicators import panel
 
         return panel
     raise AttributeError(name)

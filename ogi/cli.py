@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 def _panel(out: str, target: str) -> int:
     from pathlib import Path
 
-    from ogi.panel import panel, write_panel
+    from ogi.indicators import panel, write_panel
 
     if not (Path(out) / "reports.parquet").exists():
         print(f"ogi: error: {out}: not an `ogi batch` output folder (no reports.parquet)", file=sys.stderr)
