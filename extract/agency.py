@@ -32,7 +32,8 @@ class Agency:
     notes: tuple[str, ...] = ()  # what normalisation changed
 
 
-def normalise(written: str) -> Agency:
+def normalise(written: str, text: str = "") -> Agency:
+    """`text`: the report, where a district's name with its city (淮安市洪泽区) may be written in full."""
     name, notes = written.strip(), []
     region = locate(name)
     if region and region.corrected:
@@ -49,9 +50,10 @@ def normalise(written: str) -> Agency:
             notes.append(f"{short} spelled {full}")
     lowest = region.lowest if region else None
     if region and region.county and region.city and region.county.name.endswith("区") and \
-            not name.startswith(region.city.name) and name.startswith(region.county.name):
-        name = region.city.name + name  # a district is named with its city (洪泽区 → 淮安市洪泽区)
-        notes.append(f"district named with its city {region.city.name}")
+            not name.startswith(region.city.name) and name.startswith(region.county.name) and \
+            region.city.name + region.county.name in text:
+        name = region.city.name + name  # the report names the district with its city (洪泽区 → 淮安市洪泽区)
+        notes.append(f"district named with its city {region.city.name}, as the report writes it")
     return Agency(name, region, _level(body, lowest.rank if lowest else None), tuple(notes))
 
 

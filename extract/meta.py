@@ -104,10 +104,10 @@ def report_meta(text: str, meta: dict[str, str], doc_title: str | None, path: st
         m = re.search(r"(?<!\d)(20\d\d)(?!\d)", path.rsplit("/", 1)[-1])
         if m:
             year, src["year"] = int(m.group(1)), "file name"
-    agency = normalise(written) if written else None
+    agency = normalise(written, text) if written else None
     publisher = dict(page_fields(meta)).get("publisher")
     if agency and publisher and any("names a place" in n for n in agency.notes) and publisher.startswith(written):
-        agency, src["agency"] = normalise(publisher), "page metadata"  # the title names the place, the page the office
+        agency, src["agency"] = normalise(publisher, text), "page metadata"  # the title names the place, the page the office
     if agency:
         src["level"] = "agency name"
         if agency.region:
@@ -118,7 +118,7 @@ def report_meta(text: str, meta: dict[str, str], doc_title: str | None, path: st
         src["published"] = "page metadata"
     else:
         m = _DATE.search(text[:800])
-        if m and re.search(r"[（(]\s*" + re.escape(m.group(0)) + r"\s*[）)]", text[:800]):
+        if m and re.search(r"[（(]\s*" + re.escape(m.group(0)) + r"日?\s*[）)]", text[:800]):
             published, src["published"] = _iso(m.group(0)), "prose"
     if url:
         src["url"] = "page metadata"

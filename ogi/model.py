@@ -147,8 +147,7 @@ class Report:
             "cells": [c.to_dict() for c in self.cells],
             "checks": [c.to_dict() for c in self.checks],
             "issues": [i.to_dict() for i in self.issues],
-            "text": {"sections": dict(self.sections)},
-            "narrative": [f.to_dict() for f in self.narrative],
+            "text": {"sections": dict(self.sections), "narrative": [f.to_dict() for f in self.narrative]},
         }
 
     @classmethod
@@ -172,7 +171,7 @@ class Report:
                 checks=tuple(Check(**c) for c in doc["checks"]),
                 issues=tuple(Issue(i["code"], i["severity"], i["message"], tuple(i["keys"])) for i in doc["issues"]),
                 sections=tuple(doc["text"]["sections"].items()),
-                narrative=tuple(Figure(**f) for f in doc.get("narrative", ())),
+                narrative=tuple(Figure(**f) for f in doc["text"].get("narrative", ())),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"malformed {SCHEMA} document ({type(exc).__name__}: {exc})") from None

@@ -62,7 +62,9 @@ def test_every_corpus_report_has_agency_level_region_and_year():
 
 
 def test_names_normalised_against_the_division_list():
-    assert normalise("洪泽区人民政府").name == "淮安市洪泽区人民政府"  # a district with its city
+    # a district with its city, where the report writes it so (r001's prose: 淮安市洪泽区人民政府办公室)
+    assert normalise("洪泽区人民政府", "由淮安市洪泽区人民政府办公室").name == "淮安市洪泽区人民政府"
+    assert normalise("洪泽区人民政府").name == "洪泽区人民政府"
     fixed = normalise("沐阳县人民政府")  # a converter's misread glyph
     assert (fixed.name, fixed.region.county.code) == ("沭阳县人民政府", "321322")
     assert normalise("上海市科委").name == "上海市科学技术委员会"
