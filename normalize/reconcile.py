@@ -9,7 +9,8 @@ from normalize.observe import TableObs
 from normalize.repair import repair
 from normalize.solver import RowVar, Solution, solve
 from normalize.templates import DERIVED_SUMS, T3_ORG_COLS, Identity, identities, template
-from ogi.model import At, Cell, Check, Issue
+from normalize.restated import narrow
+from ogi.model import At, Cell, Check, Figure, Issue
 
 _EPS = 1e-9
 
@@ -23,7 +24,9 @@ class TableResult:
     issues: tuple[Issue, ...]
 
 
-def reconcile(obs: TableObs) -> TableResult:
+def reconcile(obs: TableObs, known: dict[str, Figure] | None = None) -> TableResult:
+    """`known`: exact values the report's prose gives for some cells (normalize/restated.py); they only
+    narrow rows the source leaves ambiguous."""
     tpl = template(obs.table, obs.version)
     idents = identities(obs.table, "2019" if obs.other_as_one_row else obs.version)
     issues: list[Issue] = []
@@ -37,6 +40,9 @@ def reconcile(obs: TableObs) -> TableResult:
                                 f"{obs.table} row {row.key}: {rc.problem or 'no reading fits the template'}",
                                 rc.cells))
             continue
+        rc, narrowed = narrow(rc, known or {})
+        if narrowed:
+            issues.append(narrowed)
         rcs.append(rc)
     sol = solve([RowVar(rc.cells, tuple(c.values for c in rc.candidates), rc.weights) for rc in rcs], idents)
     if sol.exhausted:

@@ -2,7 +2,8 @@
 from ogi.model import At, Cell, Check, Issue, Report
 
 __version__ = "0.1.0"
-__all__ = ["extract", "verify", "diff", "fetch", "ReadError", "Report", "Cell", "Check", "Issue", "At", "__version__"]
+__all__ = ["extract", "verify", "diff", "fetch", "panel", "ReadError", "Report", "Cell", "Check", "Issue", "At",
+           "__version__"]
 
 
 def __getattr__(name: str):
@@ -23,4 +24,8 @@ def __getattr__(name: str):
         from extract.fetch import fetch
 
         return fetch
+    if name == "panel":  # ogi.panel(OUT) -> pandas DataFrame, one row per agency × year
+        from ogi.indicators import panel
+
+        return panel
     raise AttributeError(name)

@@ -4,12 +4,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from extract.meta import page_fields, title_agency_year
+from extract.meta import page_fields, report_meta
+from extract.narrative import figures
 from extract.raw import RawDocument
 from extract.readers import read_document
 from extract.sniff import ReadError
 from normalize.observe import observe
 from normalize.reconcile import reconcile
+from normalize.restated import known_values, narrative_checks
 from normalize.templates import DERIVED_SUMS, TABLES, looks_pre_2019, template
 from ogi.model import Issue, Report, ReportInfo, Source
 
@@ -38,12 +40,14 @@ def extract_bytes(data: bytes, name: str) -> Report:
 
 def build_report(doc: RawDocument) -> Report:
     obs = observe(doc)
+    figs = figures(dict(doc.sections))
+    known = known_values(figs)
     issues = [Issue(p.code, p.severity, p.message, p.keys) for p in (*doc.problems, *obs.problems)]
     cells, checks, templates = [], [], []
     # a 2021 t3 printing （六）其他处理 as one row has no sub-rows to read: missing, but not a partial report
     printed_as_one = {k for t in obs.tables if t.other_as_one_row for k in _other_subrow_keys(t.version)}
     for t in obs.tables:
-        res = reconcile(t)
+        res = reconcile(t, known)
         cells.extend(res.cells)
         checks.extend(res.checks)
         issues.extend(res.issues)
@@ -54,7 +58,7 @@ def build_report(doc: RawDocument) -> Report:
     for t in TABLES:
         if t not in found and not pre_2019 and not unread:
             issues.append(Issue("table_missing", "warning", f"{doc.path}: table {t} not found"))
-    failing = [c for c in checks if c.ok is False]
+    failing = [c for c in checks if c.ok is False]  # the tables' own identities (prose checks come later)
     for cause, code in (("source", "source_identity_violated"), ("extraction", "extraction_identity_violated")):
         bad = [c for c in failing if c.cause == cause]
         if bad:
@@ -82,12 +86,17 @@ def build_report(doc: RawDocument) -> Report:
         status = "inconsistent"
     else:
         status = "ok"
-    title, agency, year = title_agency_year(doc.text, dict(doc.metadata))
+    meta = report_meta(doc.text, dict(doc.metadata), doc.title, doc.path, dict(doc.sections))
+    more_checks, more_issues = narrative_checks(figs, {c.key: c for c in cells}, meta.scope)
+    checks.extend(more_checks)
+    issues.extend(more_issues)
     return Report(
         source=Source(doc.path, doc.sha256 or hashlib.sha256(b"").hexdigest(), doc.format, doc.pages, doc.encoding,
                       doc.script),
-        report=ReportInfo(agency, year, title or doc.title, tuple(templates), page_fields(dict(doc.metadata))),
+        report=ReportInfo(meta.agency, meta.year, meta.title, tuple(templates), page_fields(dict(doc.metadata)),
+                          meta.level, meta.region, meta.published, meta.scope, meta.url, meta.sources),
         status=status, cells=tuple(cells), checks=tuple(checks), issues=tuple(issues), sections=doc.sections,
+        narrative=figs,
     )
 
 

@@ -305,6 +305,8 @@ def collect(inputs: list[Path], where: dict[Path, Path], sinks: dict[str, "_Sink
         rep = doc["report"]
         row = {"report_id": rid, "path": str(p), "sha256": rid, "format": doc["source"]["format"],
                "agency": rep["agency"], "year": rep["year"], "title": rep["title"],
+               **{k: rep.get(k) for k in ("level", "published", "scope", "url")},
+               **{k: (rep.get("region") or {}).get(k) for k in _REGION_COLUMNS},
                "templates": json.dumps(rep["templates"]), "status": doc["status"],
                **{f"cells_{s}": n for s, n in counts.items()}, "seconds": res.get("seconds")}
         sinks["reports"].add(row)
@@ -322,8 +324,10 @@ def _schemas():
     return {name: pa.schema([(c, types.get(c, text)) for c in cols]) for name, cols in _COLUMNS.items()}
 
 
+_REGION_COLUMNS = ("province", "province_code", "city", "city_code", "county", "county_code")
 _COLUMNS = {
-    "reports": ["report_id", "path", "sha256", "format", "agency", "year", "title", "templates", "status",
+    "reports": ["report_id", "path", "sha256", "format", "agency", "year", "title", "level", *_REGION_COLUMNS,
+                "published", "scope", "url", "templates", "status",
                 *[f"cells_{s}" for s in CELL_STATUSES], "seconds"],
     "cells": ["report_id", "path", "key", "value", "unit", "raw", "status", "confidence", "alternatives", "note",
               "at_table", "at_row", "at_col", "at_page", "at_line", "at_bbox"],

@@ -55,7 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     fe.add_argument("--contact", help="an e-mail or URL added to the User-Agent, for the site's webmaster")
     fe.add_argument("--then-batch", metavar="OUT", help="then read the fetched reports with `ogi batch` into OUT")
     fe.add_argument("--quiet", action="store_true", help="no line per stored file")
+    pa = sub.add_parser("panel", help="one row per agency × year from an `ogi batch` output folder, with the "
+                                      "indicators of docs/PANEL.md")
+    pa.add_argument("out", help="the output folder of `ogi batch`")
+    pa.add_argument("-o", "--output", required=True, help="panel.parquet or panel.csv")
     args = parser.parse_args(argv)
+    if args.command == "panel":
+        return _panel(args.out, args.output)
     if args.command == "verify":
         return _verify(args.dir, args.write)
     if args.command == "diff":
@@ -69,6 +75,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "fetch":
         return _fetch(args)
     return 2
+
+
+def _panel(out: str, target: str) -> int:
+    from pathlib import Path
+
+    from ogi.indicators import panel, write_panel
+
+    if not (Path(out) / "reports.parquet").exists():
+        print(f"ogi: error: {out}: not an `ogi batch` output folder (no reports.parquet)", file=sys.stderr)
+        return 2
+    df = panel(out)
+    write_panel(df, target)
+    print(f"{target}: {len(df)} agency × year rows from {int(df.n_reports.sum()) if len(df) else 0} reports")
+    return 0
 
 
 def _review(out: str) -> int:

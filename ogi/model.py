@@ -90,6 +90,28 @@ class ReportInfo:
     title: str | None
     templates: tuple[tuple[str, str], ...]  # (("t2", "2019"), …)
     page: tuple[tuple[str, str | None], ...] = ()  # publisher, published, index_no, doc_no, url from the page
+    level: str | None = None  # ministry | province | city | county | township | department
+    region: tuple[tuple[str, str | None], ...] = ()  # province, province_code, city, city_code, county, county_code
+    published: str | None = None  # YYYY-MM-DD
+    scope: str | None = None  # agency (本机关) | region (本行政区域汇总), where the text says so
+    url: str | None = None
+    sources: tuple[tuple[str, str], ...] = ()  # field -> title | page metadata | prose | file name | …
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number with its unit in the prose of sections 一 and 六, and the sentence it stands in."""
+
+    section: str
+    text: str  # the phrase as printed (主动公开各类政府信息9200余条)
+    value: int | float
+    unit: str
+    approx: str | None  # 余 | 多 | 近 | 约 | 超 …, kept as printed
+    sentence: str
+    key: str | None = None  # the table cell (or sum, `a+b`) it restates, when it restates one
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -101,6 +123,7 @@ class Report:
     checks: tuple[Check, ...]
     issues: tuple[Issue, ...]
     sections: tuple[tuple[str, str], ...]
+    narrative: tuple[Figure, ...] = ()
 
     def cell(self, key: str) -> Cell:
         return next(c for c in self.cells if c.key == key)
@@ -116,12 +139,15 @@ class Report:
             "schema": SCHEMA,
             "source": asdict(self.source),
             "report": {"agency": self.report.agency, "year": self.report.year, "title": self.report.title,
-                       "templates": dict(self.report.templates), "page": dict(self.report.page)},
+                       "templates": dict(self.report.templates), "page": dict(self.report.page),
+                       "level": self.report.level, "region": dict(self.report.region),
+                       "published": self.report.published, "scope": self.report.scope, "url": self.report.url,
+                       "sources": dict(self.report.sources)},
             "status": self.status,
             "cells": [c.to_dict() for c in self.cells],
             "checks": [c.to_dict() for c in self.checks],
             "issues": [i.to_dict() for i in self.issues],
-            "text": {"sections": dict(self.sections)},
+            "text": {"sections": dict(self.sections), "narrative": [f.to_dict() for f in self.narrative]},
         }
 
     @classmethod
@@ -136,13 +162,16 @@ class Report:
             return cls(
                 source=Source(**doc["source"]),
                 report=ReportInfo(rep["agency"], rep["year"], rep["title"], tuple(rep["templates"].items()),
-                                  tuple(rep.get("page", {}).items())),
+                                  tuple(rep.get("page", {}).items()), rep.get("level"),
+                                  tuple((rep.get("region") or {}).items()), rep.get("published"), rep.get("scope"),
+                                  rep.get("url"), tuple((rep.get("sources") or {}).items())),
                 status=doc["status"],
                 cells=tuple(Cell(c["key"], c["value"], c["status"], c["raw"], c["unit"], c["confidence"],
                                  tuple(c["alternatives"]), c["note"], At.from_dict(c["at"])) for c in doc["cells"]),
                 checks=tuple(Check(**c) for c in doc["checks"]),
                 issues=tuple(Issue(i["code"], i["severity"], i["message"], tuple(i["keys"])) for i in doc["issues"]),
                 sections=tuple(doc["text"]["sections"].items()),
+                narrative=tuple(Figure(**f) for f in doc["text"].get("narrative", ())),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"malformed {SCHEMA} document ({type(exc).__name__}: {exc})") from None

@@ -47,7 +47,8 @@ def test_r001_t3_crosses_pages_and_t4_is_a_source_inconsistency():
 
 def test_pdf_metadata_and_sections():
     r001, r011 = _report("r001"), _report("r011")
-    assert (r001.report.agency, r001.report.year) == ("洪泽区人民政府", 2023)
+    # MANIFEST's name: the title's 洪泽区 with the city the report's own prose gives it (淮安市洪泽区人民政府办公室)
+    assert (r001.report.agency, r001.report.year) == ("淮安市洪泽区人民政府", 2023)
     assert (r011.report.agency, r011.report.year, r011.status) == ("淮安市人民政府", 2024, "ok")
     assert r011.source.format == "pdf" and r011.source.pages == 6
     sections = dict(r011.sections)

@@ -85,8 +85,8 @@ def test_one_altered_expected_value_is_exactly_the_difference(tmp_path):
 def test_ambiguous_cells_differ_even_when_the_best_value_agrees(tmp_path):
     result = ogi.verify(_layout(tmp_path / "v", ["r005.txt"]))
     [v] = result.verdicts
+    # issued is settled by the prose (制发行政规范性文件62件); the other two stay open
     assert {(c.key, c.before.value, c.after.value, c.after.status) for c in v.diff.cells} == {
-        ("t2.normative_documents.issued", 62, 62, "ambiguous"),
         ("t2.normative_documents.repealed", 33, 33, "ambiguous"),
         ("t2.normative_documents.in_force", 440, 440, "ambiguous")}
     assert "ambiguous: several placements fit the source" in result.text()
