@@ -107,7 +107,7 @@ def main() -> None:
         if not args.no_dask:
             script = (
                 "import sys; from pathlib import Path; from distributed import LocalCluster;"
-                "from ogi.batch import run_batch\n"
+                "from ogi.runner import run_batch\n"
                 "with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c:\n"
                 f"    run_batch([Path({str(src)!r})], Path({str(Path(tmp) / 'dask')!r}), engine='dask',"
                 " scheduler=c.scheduler_address, progress=False)\n")

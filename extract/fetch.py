@@ -49,7 +49,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 
 from extract.html import decode_html
 from extract.sniff import ReadError
-from ogi.batch import _write_atomic  # the same atomic replace as the batch's tables
+from ogi.runner import _write_atomic  # the same atomic replace as the batch's tables
 
 UA_TOKEN = "ogi-fetch"
 DOC_EXTS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".zip")
@@ -154,7 +154,7 @@ class FetchResult:
     skipped: tuple[Skipped, ...]
     requests: int  # HTTP requests sent, robots.txt and retries included
     documents: tuple[Path, ...]  # reading copies in the whole store (what `ogi batch` gets)
-    batch: object | None = None  # ogi.batch.BatchResult with then_batch
+    batch: object | None = None  # ogi.runner.BatchResult with then_batch
 
     def summary(self) -> str:
         why: dict[str, int] = {}
@@ -886,7 +886,7 @@ def fetch(raw: str | Path, *, listing: str | Sequence[str] | None = None,
                                     if r.read and (store.raw / r.file).is_file()))
     batch = None
     if then_batch is not None:
-        from ogi.batch import run_batch
+        from ogi.runner import run_batch
 
         batch = run_batch(list(documents), Path(then_batch), **batch_options) if documents else None
     return FetchResult(raw=store.raw, entries=len(found), stored=tuple(crawler.stored), unchanged=crawler.unchanged,

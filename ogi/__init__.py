@@ -2,7 +2,7 @@
 from ogi.model import At, Cell, Check, Issue, Report
 
 __version__ = "0.1.0"
-__all__ = ["extract", "verify", "diff", "fetch", "panel", "ReadError", "Report", "Cell", "Check", "Issue", "At",
+__all__ = ["extract", "batch", "load", "verify", "diff", "fetch", "panel", "ReadError", "Report", "Cell", "Check", "Issue", "At",
            "__version__"]
 
 
@@ -12,6 +12,10 @@ def __getattr__(name: str):
         from ogi import api
 
         return getattr(api, name)
+    if name in ("batch", "load"):  # ogi.batch(paths, out=…) -> BatchResult; ogi.load(OUT) -> Tables of DataFrames
+        from ogi import runner
+
+        return getattr(runner, name)
     if name == "verify":  # ogi.verify(DIR, write=False) -> VerifyResult
         from ogi.expected import verify
 

@@ -136,7 +136,7 @@ def _diff(out_a: str, out_b: str, page: str | None) -> int:
 def _batch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ogi.batch import run_batch
+    from ogi.runner import run_batch
 
     try:
         result = run_batch([Path(p) for p in args.inputs], Path(args.out), workers=args.workers,

@@ -213,7 +213,7 @@ def verify_pairs(pairs: Iterable[tuple[Path, Path]], *, write: bool = False, new
 def verify(folder: str | Path, *, write: bool = False) -> VerifyResult:
     """Every report below `folder` that has an expected file beside it, extracted and compared (see the module
     docstring); with `write`, expected files are created or updated from the current output."""
-    from ogi.batch import discover
+    from ogi.runner import discover
 
     root = Path(folder)
     if not root.is_dir():

@@ -25,7 +25,7 @@ import pandas as pd
 
 from normalize.templates import T3_COLS, T4_COLS, identities, template
 from ogi import __version__
-from ogi.batch import CELL_STATUSES
+from ogi.runner import CELL_STATUSES
 from ogi.render import MARK
 
 REPORT_STATUSES = ("ok", "inconsistent", "partial", "failed")

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from ogi import synth
-from ogi.batch import discover, run_batch
-from tests.conftest import CORPUS, ROOT
+from ogi.runner import discover, run_batch
+from tests.conftest import CORPUS, ROOT, SEED
 
 
 def _inputs() -> list[Path]:
@@ -232,13 +232,13 @@ def test_corrupt_inputs_land_in_errors_or_failed_with_a_specific_message(tmp_pat
 
 
 def test_a_parser_stuck_in_c_code_is_killed_and_recorded(tmp_path, monkeypatch):
-    import ogi.batch
+    import ogi.runner
 
     src = tmp_path / "src"
     _corpus_of(src, 6)
     stuck = sorted(src.iterdir())[2].name
     monkeypatch.setenv("OGI_TEST_STALL_IN_C", stuck)
-    monkeypatch.setattr(ogi.batch, "HARD_GRACE", 1.0)
+    monkeypatch.setattr(ogi.runner, "HARD_GRACE", 1.0)
     out = tmp_path / "out"
     start = time.time()
     result = run_batch([src], out, workers=2, timeout=1.0, progress=False)
@@ -250,13 +250,13 @@ def test_a_parser_stuck_in_c_code_is_killed_and_recorded(tmp_path, monkeypatch):
 
 
 def test_tables_built_in_parallel_shards_equal_one_process(tmp_path, monkeypatch):
-    import ogi.batch
+    import ogi.runner
 
     src = tmp_path / "src"
     _corpus_of(src, 45)
     (src / "bad.txt").write_bytes(b"")
     run_batch([src], tmp_path / "one", workers=1, progress=False)
-    monkeypatch.setattr(ogi.batch, "SHARD_MIN", 10)
+    monkeypatch.setattr(ogi.runner, "SHARD_MIN", 10)
     run_batch([src], tmp_path / "four", workers=4, progress=False)
     a, b = _tables(tmp_path / "one"), _tables(tmp_path / "four")
     for name in a:
@@ -267,3 +267,21 @@ def test_tables_built_in_parallel_shards_equal_one_process(tmp_path, monkeypatch
     assert (tmp_path / "four" / "cells.csv").read_bytes().count(b"report_id") == 1
     con = duckdb.connect(str(tmp_path / "four" / "ogi.duckdb"), read_only=True)
     assert con.execute("select count(*) from cells").fetchone()[0] == len(raw_b)
+
+
+def test_python_api_batch_and_load(tmp_path):
+    import ogi
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "seed.txt").write_bytes(SEED.read_bytes())
+    (src / "junk.txt").write_bytes(b"\x00\x01 not a report")
+    result = ogi.batch(src, out=tmp_path / "out", workers=1, progress=False)
+    assert (result.inputs, result.reports, result.errors) == (2, 1, 1)
+    tables = ogi.load(tmp_path / "out")
+    assert list(tables.reports["path"]) == [str(src / "seed.txt")] and list(tables.errors["path"]) == [str(src / "junk.txt")]
+    cell = tables.cells.set_index("key").loc["t2.licensing.decisions"]
+    assert (cell["value"], cell["status"]) == (15503, "read")
+    assert int((tables.checks["ok"] == False).sum()) == result.failing_checks  # noqa: E712
+    with pytest.raises(FileNotFoundError, match="not an `ogi batch` output folder"):
+        ogi.load(tmp_path / "in")

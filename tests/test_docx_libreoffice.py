@@ -18,7 +18,7 @@ import pytest
 from extract.convert import convert_bytes, convert_files, soffice_path
 from extract.sniff import ReadError
 from ogi.api import extract, extract_bytes
-from ogi.batch import run_batch
+from ogi.runner import run_batch
 from ogi.synth_docx import render_docx
 from tests.conftest import ROOT
 from tests.test_docx import CASES, _synth, problems

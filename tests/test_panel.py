@@ -11,7 +11,7 @@ import pytest
 
 import ogi
 from ogi import synth
-from ogi.batch import run_batch
+from ogi.runner import run_batch
 from ogi.indicators import INDICATORS, dictionary
 from tests.conftest import CORPUS, ROOT, SEED
 

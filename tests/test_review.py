@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ogi.batch import CELL_STATUSES, run_batch, write_tables
+from ogi.runner import CELL_STATUSES, run_batch, write_tables
 from ogi.review import MAX_TEXT, write_review
 from tests.conftest import ROOT
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import ogi
-from ogi.batch import run_batch
+from ogi.runner import run_batch
 from ogi.diffpage import render_diff
 from ogi.rundiff import EntryChange, RunDiff, RunEntry, pair
 from ogi.testing import assert_no_diff

@@ -21,9 +21,13 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ogi import __version__
 from ogi.crosscheck import cross_checks
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SKIPPED_SUFFIXES = (".json", ".tsv", ".parquet", ".duckdb", ".csv")  # data files, not reports
 TABLES = ("reports", "cells", "checks", "issues", "errors")
@@ -462,3 +466,31 @@ def write_all(inputs: list[Path], where: dict[Path, Path], out: Path, workers: i
     return keep
 
 
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The five long tables of a batch output folder as pandas DataFrames (`ogi.load(OUT)`)."""
+
+    reports: pd.DataFrame
+    cells: pd.DataFrame
+    checks: pd.DataFrame
+    issues: pd.DataFrame
+    errors: pd.DataFrame
+
+
+def load(out: str | Path) -> Tables:
+    """`ogi.load(OUT)`: the tables an `ogi batch` run wrote to OUT, read from its Parquet files."""
+    import pandas as pd
+
+    out = Path(out)
+    missing = [t for t in TABLES if not (out / f"{t}.parquet").is_file()]
+    if missing:
+        raise FileNotFoundError(f"{out}: not an `ogi batch` output folder (no {', '.join(f'{t}.parquet' for t in missing)})")
+    return Tables(**{t: pd.read_parquet(out / f"{t}.parquet") for t in TABLES})
+
+
+def batch(paths, out, **options) -> BatchResult:
+    """`ogi.batch(paths, out=…)`: `run_batch` for a path or a list of paths; returns the run's summary."""
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    return run_batch([Path(p) for p in paths], Path(out), **options)
