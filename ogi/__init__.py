@@ -1,7 +1,7 @@
 """ogi: China's government information-disclosure annual reports into reconciled, tidy tables."""
 from ogi.model import At, Cell, Check, Issue, Report
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["extract", "batch", "load", "verify", "diff", "fetch", "panel", "ReadError", "Report", "Cell", "Check", "Issue", "At",
            "__version__"]
 
