@@ -212,13 +212,12 @@ def run_batch(paths: list[Path], out: Path, *, workers: int | None = None, timeo
         for p in todo:
             where[p].unlink(missing_ok=True)
     bar = _progress(len(todo), progress)
-    if engine == "dask":
-        keep = _run_dask(todo, inputs, where, work, out, timeout, scheduler, bar)
-    else:
-        if todo:
-            _run_pool(todo, work, where, workers or os.cpu_count() or 1, timeout, bar)
-        bar.close()
-        keep = write_all(inputs, where, out, workers or os.cpu_count() or 1)
+    if todo and engine == "dask":
+        _run_dask(todo, work, timeout, scheduler, bar)
+    elif todo:
+        _run_pool(todo, work, where, workers or os.cpu_count() or 1, timeout, bar)
+    bar.close()
+    keep = write_all(inputs, where, out, workers or os.cpu_count() or 1)
     counts = keep["counts"][0]
     reports = keep["reports"]
     cells_by_status = {s: sum(r[f"cells_{s}"] for r in reports) for s in CELL_STATUSES}
@@ -250,25 +249,18 @@ def process_many(paths: list[str], work: str, timeout: float) -> list[tuple[str,
 DASK_CHUNKS_PER_THREAD = 4  # enough chunks to balance uneven files, few enough to keep scheduling cheap
 
 
-def _run_dask(todo: list[Path], inputs: list[Path], where: dict[Path, Path], work: Path, out: Path, timeout: float,
-              scheduler: str | None, bar) -> dict[str, list[dict]]:
-    """Both phases on the cluster: the files in chunks, then the table shards (the cluster's workers are
-    there and idle; shards forked here would double the memory of the run)."""
+def _run_dask(todo: list[Path], work: Path, timeout: float, scheduler: str | None, bar) -> None:
     from distributed import Client, as_completed as dask_completed
 
     if not scheduler:
         raise ValueError("--engine dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
     with Client(scheduler) as client:
         threads = max(1, sum(client.nthreads().values()))
-        if todo:
-            size = max(1, min(100, len(todo) // (threads * DASK_CHUNKS_PER_THREAD)))
-            chunks = [[str(p) for p in todo[i:i + size]] for i in range(0, len(todo), size)]
-            futures = client.map(process_many, chunks, work=str(work), timeout=timeout, pure=False)
-            for fut in dask_completed(futures):
-                bar.update(len(fut.result()))
-        bar.close()
-        return write_all(inputs, where, out, threads,
-                         mapper=lambda fn, *args: client.gather(client.map(fn, *args, pure=False)))
+        size = max(1, min(100, len(todo) // (threads * DASK_CHUNKS_PER_THREAD)))
+        chunks = [[str(p) for p in todo[i:i + size]] for i in range(0, len(todo), size)]
+        futures = client.map(process_many, chunks, work=str(work), timeout=timeout, pure=False)
+        for fut in dask_completed(futures):
+            bar.update(len(fut.result()))
 
 
 def _progress(total: int, enabled: bool | None):
@@ -444,20 +436,15 @@ def _write_shard(index: int, inputs: list[Path], where: dict[Path, Path], out: P
     return keep, {name: (s.tmp_parquet, s.tmp_csv, s.count) for name, s in sinks.items()}
 
 
-def write_all(inputs: list[Path], where: dict[Path, Path], out: Path, workers: int = 1,
-              mapper=None) -> dict[str, list[dict]]:
+def write_all(inputs: list[Path], where: dict[Path, Path], out: Path, workers: int = 1) -> dict[str, list[dict]]:
     """Parquet, CSV and one DuckDB file, built with bounded memory; each output replaced atomically.
-    The rows are built by `workers` processes over contiguous shards of the inputs, joined in order
-    (`mapper(fn, *iterables)`, ordered like `map`, runs the shards elsewhere, e.g. on a Dask cluster)."""
+    The rows are built by `workers` processes over contiguous shards of the inputs, joined in order."""
     schemas = _schemas()
     n = max(1, min(workers, len(inputs) // SHARD_MIN or 1))
     step = -(-len(inputs) // n) if inputs else 1
     shards = [inputs[i:i + step] for i in range(0, len(inputs), step)] or [[]]
-    if len(shards) == 1 and mapper is None:
+    if len(shards) == 1:
         results = [_write_shard(0, shards[0], where, out)]
-    elif mapper is not None:
-        parts = [{p: where[p] for p in shard} for shard in shards]
-        results = list(mapper(_write_shard, range(len(shards)), shards, parts, [out] * len(shards)))
     else:
         with ProcessPoolExecutor(max_workers=len(shards)) as pool:
             parts = [{p: where[p] for p in shard} for shard in shards]

@@ -160,11 +160,8 @@ def test_cross_report_carry_checks_and_duplicates(tmp_path):
     assert carry.loc["t3.carry.commercial", "ok"] == True  # noqa: E712
 
 
-def test_dask_engine_on_a_local_cluster(tmp_path, monkeypatch):
+def test_dask_engine_on_a_local_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")
-    import ogi.runner
-
-    monkeypatch.setattr(ogi.runner, "SHARD_MIN", 4)  # the tables built in several shards, on the cluster
     src = tmp_path / "src"
     _corpus_of(src, 12)
     local = tmp_path / "local"
