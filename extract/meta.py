@@ -81,6 +81,10 @@ _AGENCY_SCOPE = re.compile(r"本机关|我局|我委|我办|本局|本单位")
 def report_meta(text: str, meta: dict[str, str], doc_title: str | None, path: str,
                 sections: dict[str, str] | None = None) -> Meta:
     title, written, year = title_agency_year(text, meta)
+    if not title and not meta.get("标题") and doc_title:  # the file's own title (HTML <title>, PDF Title)
+        by_doc = title_agency_year(doc_title, {})
+        if by_doc[0]:
+            title, written, year = by_doc
     if written and not re.search(BODY_END + "$", written) and normalise(written).level is None:
         # neither an agency nor a place (编制2022年…年度报告 in the prose)
         title, written, year = None, None, None
