@@ -65,7 +65,8 @@ def reconcile(obs: TableObs) -> TableResult:
                                 else 0, "read" if tok.parsed.kind == "value" else "blank", tok.parsed.raw,
                                 tok.parsed.unit, note=tok.parsed.note,
                                 at=At(table=row.table_index, row=row.row_index, col=k, line=tok.cell.line,
-                                      page=tok.cell.page, bbox=tok.cell.bbox)))
+                                      page=tok.cell.page, bbox=tok.cell.bbox,
+                                      ocr_confidence=tok.cell.ocr_confidence)))
     final = {c.key: c for c in ordered}
     checks = tuple(_check(idn, final, sol, rcs) for idn in idents)
     if obs.repairable:
@@ -109,7 +110,7 @@ def _cell(rc: RowCandidates, i: int, j: int, sol: Solution) -> Cell:
     at = At(table=rc.row.table_index, row=rc.row.row_index,
             col=(tok.cell.col if tok and tok.cell.col is not None else src) if shown else None,
             line=tok.cell.line if tok else rc.row.line, page=tok.cell.page if tok else None,
-            bbox=tok.cell.bbox if tok else None)
+            bbox=tok.cell.bbox if tok else None, ocr_confidence=tok.cell.ocr_confidence if tok else None)
     value = cand.values[j]
     base = dict(key=rc.cells[j], raw=cand.raws[j], unit=cand.units[j], note=cand.notes[j], at=at)
     positions_shown = rc.positional
