@@ -161,11 +161,10 @@ def _grid(h_rules: np.ndarray, v_rules: np.ndarray, box: tuple[int, int, int, in
         if not any(abs(y - end) <= 6 for y in ys):
             ys.append(end)
     ys = sorted(ys)
-    # a rule found where no cell is ruled along its whole width is text that blur ran together
-    ys = [y for i, y in enumerate(ys) if i in (0, len(ys) - 1)
-          or any(_ruled(hm, y, xs[c], xs[c + 1], False) for c in range(len(xs) - 1))]
-    xs = [x for i, x in enumerate(xs) if i in (0, len(xs) - 1)
-          or any(_ruled(vm, x, ys[r], ys[r + 1], True) for r in range(len(ys) - 1))]
+    # a rule that does not run from rule to rule along some cell is text that blur ran together (a tight
+    # table's strokes touch its rules)
+    ys = [y for i, y in enumerate(ys) if i in (0, len(ys) - 1) or _runs(hm, y, xs, False)]
+    xs = [x for i, x in enumerate(xs) if i in (0, len(xs) - 1) or _runs(vm, x, ys, True)]
     if len(ys) < 2 or len(xs) < 2:
         return None
     nr, nc = len(ys) - 1, len(xs) - 1
@@ -204,13 +203,19 @@ def text_height(binary: np.ndarray) -> int:
     return int(np.median(heights)) if heights else 20
 
 
+def _runs(mask: np.ndarray, along: int, cuts: list[int], vertical: bool) -> bool:
+    """A rule runs at `along` past at least one cell, from rule to rule."""
+    return any(_ruled(mask, along, a, b, vertical) for a, b in zip(cuts, cuts[1:]))
+
+
 def _ruled(mask: np.ndarray, along: int, a: int, b: int, vertical: bool) -> bool:
-    """A rule runs at `along` from `a` to `b` (all but its ends and small gaps)."""
-    lo, hi = a + 4, b - 4
+    """A rule runs at `along` from the rule at `a` to the rule at `b`, meeting both (a glyph's stroke that
+    blur joined to one rule stops short of the other)."""
+    lo, hi = a + 1, b - 1
     if hi <= lo:
         return True
     strip = mask[lo:hi, max(along - 3, 0):along + 4] if vertical else mask[max(along - 3, 0):along + 4, lo:hi]
-    return strip.any(axis=1 if vertical else 0).mean() > 0.9
+    return strip.any(axis=1 if vertical else 0).mean() > 0.97
 
 
 def cell_lines(gray: np.ndarray, binary: np.ndarray, box: tuple[int, int, int, int],

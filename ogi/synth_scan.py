@@ -71,3 +71,29 @@ def scan_pdf(pdf: Path, seed: int, cache: Path = CACHE) -> Path:
     tmp.write_bytes(buf.getvalue())
     tmp.replace(out)
     return out
+
+
+def table_image(s, table: int = 1, seed: int = 0) -> bytes:
+    """One table of the report (0: t2, 1: t3, 2: t4) as a PNG image, as sites publish t3: the table alone on
+    a page tall enough to hold it (Chromium), rasterised at 150 dpi, cropped to the table, blurred and grainy."""
+    import re
+
+    import cv2
+
+    from ogi import synth
+    from ogi.synth_pdf import render_pdfs
+
+    page = synth.render_html(s, "plain").decode("utf-8")
+    tables = re.findall(r"<table.*?</table>", page, flags=re.S)
+    html = ('<html><head><meta charset="utf-8"><style>@page { size: 210mm 600mm; margin: 10mm }</style></head>'
+            f"<body>{tables[table]}</body></html>").encode("utf-8")
+    pdf = render_pdfs({"t": html}, "chromium")["t"]
+    gray = page_images(pdf.read_bytes())[0]
+    ys, xs = (gray < 200).nonzero()
+    gray = gray[max(ys.min() - 12, 0):ys.max() + 12, max(xs.min() - 12, 0):xs.max() + 12]
+    rng = random.Random(seed)
+    gray = cv2.GaussianBlur(gray, (0, 0), 0.6)
+    noise = np.random.default_rng(rng.randrange(2**32)).normal(0, 6, gray.shape)
+    gray = np.clip(gray.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+    ok, png = cv2.imencode(".png", gray)
+    return png.tobytes()
