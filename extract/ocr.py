@@ -7,7 +7,8 @@
 Per page: a quarter turn and the skew are undone (extract/scan.py), ruled tables become grids of origin cells
 with covered positions left out and a box per cell, as in extract/pdf.py; each cell's text lines are read by
 the OCR engine (extract/ocr_engines.py), and the cell keeps the engine's confidence (the lowest of its lines).
-A page whose lines are read with low confidence is read upside down too, and the better reading is kept.
+Which way up: the quarter turns are tried (the likeliest first, from the text lines' direction) until a sample of
+the page's lines reads like a report (character pairs of the templates' labels); else the best is kept.
 Text outside the tables is read too (sections, title, agency, year). Tables go on across pages as in a PDF.
 Tables read by OCR are marked `ocr`, so that misread digits are repaired or flagged (normalize/repair.py).
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +34,11 @@ from normalize.text import detect_script, normalize_text
 DPI = 150  # rasterising scanned PDFs; also what a bare image is taken to be when it says nothing
 MAX_PAGES = 60
 MAX_PIXELS = 40_000_000  # one page image at most (a 300 dpi A3 page is 17 Mpx)
-_UPRIGHT = 0.8  # mean confidence of a page's lines below which it is read upside down too, the better kept
+_SAMPLE = 12  # lines read to judge a way up
+_UPRIGHT = 0.5  # share of their character pairs found in the templates that accepts a way up at once
+_REPORT_WORDS = ("政府信息公开工作年度报告", "总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况",
+                 "政府信息公开行政复议、行政诉讼情况", "存在的主要问题及改进情况", "其他需要报告的事项", "本机关",
+                 "本年度", "人民政府", "办公室", "工作", "进一步", "加强", "公开", "平台", "网站", "政务")
 
 
 @dataclass(frozen=True)
@@ -154,26 +160,11 @@ def _assemble(pages: list[OcrPage]) -> tuple[list[RawTable], list[str], list[tup
 
 def ocr_page(gray: np.ndarray, pno: int, dpi: float, engine: str | None = None) -> OcrPage:
     """One page: turned upright and level, tables found, their cells and the text outside them read."""
-    from extract import scan
-
     eng = get_engine(engine)
-    binary = scan.ink(gray)
-    if scan.text_is_vertical(gray, binary):
-        gray = scan.rotate(gray, 90)
-        binary = scan.ink(gray)
-    angle = scan.skew_angle(binary)
-    if abs(angle) > 0.05:
-        gray = scan.rotate(gray, angle)
-        binary = scan.ink(gray)
-    layout = _layout(gray, binary)
-    read = eng.read_lines([c for c, _ in layout[1]])
-    if read and _mean(read) < _UPRIGHT:  # unsure: perhaps upside down
-        turned = scan.rotate(gray, 180)
-        t_layout = _layout(turned, scan.ink(turned))
-        t_read = eng.read_lines([c for c, _ in t_layout[1]])
-        if t_read and _mean(t_read) > _mean(read):
-            layout, read = t_layout, t_read
-    grids, crops, cells, prose = layout
+    layout = _upright(gray, eng)
+    gray = layout[0]
+    read = eng.read_lines([c for c, _ in layout[2]])
+    _, grids, crops, cells, prose = layout
     k = 72 / dpi
     tables = []
     for grid, gcells in zip(grids, cells):
@@ -183,15 +174,66 @@ def ocr_page(gray: np.ndarray, pno: int, dpi: float, engine: str | None = None) 
             text = cell_text("\n".join(t for t, _ in lines))
             conf = round(min(c for _, c in lines), 3) if lines else None
             rows.setdefault(gc.row, []).append(RawCell(text, col=gc.col, page=pno, ocr_confidence=conf,
-                                                       bbox=tuple(round(v * k, 1) for v in gc.box)))
+                                                       bbox=tuple(round(float(v) * k, 1) for v in gc.box)))
         ordered = tuple(tuple(rows.get(r, ())) for r in range(grid.n_rows))
         tables.append((ordered, grid.n_cols, grid.box[1]))
     lines = tuple((read[i][0], crops[i][1][1]) for i in prose)
     return OcrPage(tuple(tables), lines, gray.shape[0])
 
 
-def _mean(read: list[tuple[str, float]]) -> float:
-    return sum(c for _, c in read) / len(read)
+def _upright(gray: np.ndarray, eng) -> tuple:
+    """The page turned by the quarter turns under which the engine's reading of a sample of lines is most like
+    a report (pairs of characters found in the templates' labels; the engine's confidence breaks ties: a
+    recogniser reads a Chinese glyph turned over as some other glyph, confidently), levelled; and its layout
+    (see `_layout`). The text lines' direction says which turn to try first."""
+    from extract import scan
+
+    first = 1 if scan.text_is_vertical(gray, scan.ink(gray)) else 0
+    best, best_score = None, (-1.0, -1.0)
+    for turn in (first, first + 2, first + 1, first + 3):
+        g = np.ascontiguousarray(np.rot90(gray, turn % 4))
+        angle = scan.skew_angle(scan.ink(g))
+        if abs(angle) > 0.05:
+            g = scan.rotate(g, angle)
+        layout = (g, *_layout(g, scan.ink(g)))
+        score = _sample_score(eng, layout[2])
+        if score > best_score:
+            best, best_score = layout, score
+        if score[0] >= _UPRIGHT:
+            break
+    return best
+
+
+def _sample_score(eng, crops: list) -> tuple[float, float]:
+    """(share of the character pairs read that the templates' labels have, mean confidence) over up to
+    _SAMPLE of the page's longer lines (else any); (1, 1) for a page without text."""
+    lines = [c for c, _ in crops if c.shape[1] >= 2.5 * c.shape[0]] or [c for c, _ in crops]
+    if not lines:
+        return 1.0, 1.0
+    step = max(1, len(lines) // _SAMPLE)
+    read = eng.read_lines(lines[::step][:_SAMPLE])
+    pairs = [t[i:i + 2] for t, _ in read for i in range(len(t) - 1) if _cjk(t[i]) and _cjk(t[i + 1])]
+    known = _known_pairs()
+    share = sum(p in known for p in pairs) / len(pairs) if pairs else 0.0
+    return share, sum(c for _, c in read) / len(read)
+
+
+def _cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+@lru_cache(maxsize=1)
+def _known_pairs() -> frozenset[str]:
+    from extract.tables import TABLE_WORDS
+    from normalize.templates import TABLES, template
+
+    words = [w for ws in TABLE_WORDS.values() for w in ws] + list(_REPORT_WORDS)
+    for table in TABLES:
+        for version in ("2019", "2021"):
+            tpl = template(table, version)
+            words += [r.label for r in tpl.rows] + [r.group for r in tpl.rows] + [c.label for c in tpl.cols]
+            words += list(tpl.header_words)
+    return frozenset(w[i:i + 2] for w in words for i in range(len(w) - 1))
 
 
 def _layout(gray, binary):
@@ -200,7 +242,9 @@ def _layout(gray, binary):
     from extract import scan
 
     glyph = scan.text_height(binary)
-    grids = scan.find_grids(gray, glyph)
+    h_rules, v_rules = scan.rules(gray, glyph)
+    grids = scan.find_grids(h_rules, v_rules)
+    gray, binary = scan.unruled(gray, binary, h_rules, v_rules, grids)
     crops: list = []
     cells = []
     for grid in grids:

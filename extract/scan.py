@@ -113,9 +113,8 @@ def rotate(gray: np.ndarray, degrees: float) -> np.ndarray:
     return cv2.warpAffine(gray, m, (nw, nh), flags=cv2.INTER_LINEAR, borderValue=255)
 
 
-def find_grids(gray: np.ndarray, glyph: int) -> list[Grid]:
-    """The ruled tables of an upright page, top to bottom."""
-    h_rules, v_rules = rules(gray, glyph)
+def find_grids(h_rules: np.ndarray, v_rules: np.ndarray) -> list[Grid]:
+    """The ruled tables of an upright page (its rule masks), top to bottom."""
     both = cv2.bitwise_or(h_rules, v_rules)
     n, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(both, np.ones((5, 5), np.uint8)))
     boxes = [(x, y, x + bw, y + bh) for x, y, bw, bh, _ in stats[1:] if bw >= MIN_TABLE and bh >= MIN_TABLE]
@@ -208,6 +207,17 @@ def _runs(mask: np.ndarray, along: int, cuts: list[int], vertical: bool) -> bool
     return any(_ruled(mask, along, a, b, vertical) for a, b in zip(cuts, cuts[1:]))
 
 
+def unruled(gray: np.ndarray, binary: np.ndarray, h_rules: np.ndarray, v_rules: np.ndarray,
+            grids: list[Grid]) -> tuple:
+    """The page and its ink with the tables' rules (and their blurred edges) painted over with paper (outside
+    the tables, a "rule" is a bold heading that blur ran together)."""
+    inside = np.zeros(gray.shape, dtype=bool)
+    for g in grids:
+        inside[max(g.box[1] - 3, 0):g.box[3] + 4, max(g.box[0] - 3, 0):g.box[2] + 4] = True
+    rule = (cv2.dilate(cv2.bitwise_or(h_rules, v_rules), np.ones((3, 3), np.uint8)) > 0) & inside
+    return np.where(rule, np.uint8(int(np.median(gray))), gray), np.where(rule, np.uint8(0), binary)
+
+
 def _ruled(mask: np.ndarray, along: int, a: int, b: int, vertical: bool) -> bool:
     """A rule runs at `along` from the rule at `a` to the rule at `b`, meeting both (a glyph's stroke that
     blur joined to one rule stops short of the other)."""
@@ -222,8 +232,8 @@ def cell_lines(gray: np.ndarray, binary: np.ndarray, box: tuple[int, int, int, i
                glyph: int) -> list[tuple[np.ndarray, tuple]]:
     """The text lines inside one cell, top to bottom: (grey crop with a white margin, its box on the page).
     Rules are left out; specks do not make a line (but stay in a line's crop: a full stop is one); an empty
-    cell has no lines. Bands of ink closer than a line (the strokes
-    of 三) are one line: joined while the line stays under 1.4 glyph heights."""
+    cell has no lines. Bands of ink closer than a line (the strokes of 三) are one line: joined while the line
+    stays under 1.4 glyph heights. `gray` and `binary` come without the rules (`unruled`)."""
     x0, y0, x1, y1 = box
     pad = 4
     x0, y0, x1, y1 = x0 + pad, y0 + pad, x1 - pad + 1, y1 - pad + 1
