@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from normalize.candidates import RowCandidates, row_candidates
 from normalize.observe import TableObs
-from normalize.repair import repair
+from normalize.repair import doubt_unchecked, repair
 from normalize.solver import RowVar, Solution, solve
 from normalize.templates import DERIVED_SUMS, T3_ORG_COLS, Identity, identities, template
 from ogi.model import At, Cell, Check, Issue
@@ -77,6 +77,11 @@ def reconcile(obs: TableObs) -> TableResult:
             ordered = [final[c.key] for c in ordered]
             checks = tuple(fixed)
             issues.extend(more)
+        money = {f"{obs.table}.{r.key}.{c}" for r in tpl.rows for c in r.cols if tpl.col(c).money}
+        doubts = doubt_unchecked(final, idents, checks, money, obs.table)
+        if doubts:
+            ordered = [final[c.key] for c in ordered]
+            issues.extend(doubts)
     return TableResult(obs.table, obs.version, tuple(ordered), checks, tuple(issues))
 
 
