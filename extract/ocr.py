@@ -45,7 +45,6 @@ _REPORT_WORDS = ("政府信息公开工作年度报告", "总体情况", "主动
 class OcrPage:
     grids: tuple[tuple[tuple[tuple[RawCell, ...], ...], int, int], ...]  # (rows of cells, columns, top) per table
     lines: tuple[tuple[str, int], ...]  # text outside the tables: (line, top), top to bottom
-    height: int
 
 
 def read_image(path: Path, data: bytes) -> RawDocument:
@@ -67,7 +66,10 @@ def read_scanned_pdf(path: Path, data: bytes, n_pages: int) -> RawDocument:
 def _pdf_pages(data: bytes, n: int):
     import pypdfium2 as pdfium
 
-    pdf = pdfium.PdfDocument(data)
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise ReadError(f"a scanned PDF that cannot be rasterised ({exc})") from None
     try:
         for i in range(n):
             page = pdf[i]
@@ -119,8 +121,9 @@ def _document(path: Path, data: bytes, fmt: str, images, dpi: float, n_pages: in
     body = normalize_text("\n".join(texts))
     body = "\n".join(line for line in body.split("\n") if line.strip() and not _PAGE_NUMBER.match(line))
     sections = find_sections(body, line_start=True)
-    problems.append(Problem("ocr_used", f"{path}: read by OCR ({len(pages)} pages); each cell keeps the OCR "
-                                        "confidence in `at.ocr_confidence`", severity="info"))
+    if pages:
+        problems.append(Problem("ocr_used", f"{path}: read by OCR ({len(pages)} pages); each cell keeps the OCR "
+                                            "confidence in `at.ocr_confidence`", severity="info"))
     return RawDocument(
         path=str(path), sha256=hashlib.sha256(data).hexdigest(), format=fmt, encoding=None,
         script=detect_script(body), text=body, tables=tuple(tables),
@@ -161,10 +164,8 @@ def _assemble(pages: list[OcrPage]) -> tuple[list[RawTable], list[str], list[tup
 def ocr_page(gray: np.ndarray, pno: int, dpi: float, engine: str | None = None) -> OcrPage:
     """One page: turned upright and level, tables found, their cells and the text outside them read."""
     eng = get_engine(engine)
-    layout = _upright(gray, eng)
-    gray = layout[0]
-    read = eng.read_lines([c for c, _ in layout[2]])
-    _, grids, crops, cells, prose = layout
+    _, grids, crops, cells, prose = _upright(gray, eng)
+    read = eng.read_lines([c for c, _ in crops])
     k = 72 / dpi
     tables = []
     for grid, gcells in zip(grids, cells):
@@ -178,7 +179,7 @@ def ocr_page(gray: np.ndarray, pno: int, dpi: float, engine: str | None = None) 
         ordered = tuple(tuple(rows.get(r, ())) for r in range(grid.n_rows))
         tables.append((ordered, grid.n_cols, grid.box[1]))
     lines = tuple((read[i][0], crops[i][1][1]) for i in prose)
-    return OcrPage(tuple(tables), lines, gray.shape[0])
+    return OcrPage(tuple(tables), lines)
 
 
 def _upright(gray: np.ndarray, eng) -> tuple:

@@ -50,6 +50,23 @@ def degrade(gray: np.ndarray, rng: random.Random, turn: int = 0) -> np.ndarray:
     return out
 
 
+def turned_page(pdf: Path, seed: int) -> int:
+    """The 0-based index of the page that `scan_pdf(pdf, seed)` turns."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        return _plan(len(doc), seed)[1]
+    finally:
+        doc.close()
+
+
+def _plan(n_pages: int, seed: int) -> tuple[random.Random, int, int]:
+    rng = random.Random(seed)
+    turned = rng.randrange(n_pages)
+    return rng, turned, rng.choice((-1, 1))
+
+
 def scan_pdf(pdf: Path, seed: int, cache: Path = CACHE) -> Path:
     """The scan of `pdf` (one page turned; which, and which way, from `seed`), made once and cached."""
     data = pdf.read_bytes()
@@ -59,10 +76,8 @@ def scan_pdf(pdf: Path, seed: int, cache: Path = CACHE) -> Path:
         return out
     from PIL import Image
 
-    rng = random.Random(seed)
     pages = page_images(data)
-    turned = rng.randrange(len(pages))
-    way = rng.choice((-1, 1))
+    rng, turned, way = _plan(len(pages), seed)
     images = [Image.fromarray(degrade(p, rng, way if i == turned else 0)) for i, p in enumerate(pages)]
     buf = io.BytesIO()
     images[0].save(buf, "PDF", save_all=True, append_images=images[1:], resolution=DPI)
