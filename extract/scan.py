@@ -209,12 +209,18 @@ def _runs(mask: np.ndarray, along: int, cuts: list[int], vertical: bool) -> bool
 
 def unruled(gray: np.ndarray, binary: np.ndarray, h_rules: np.ndarray, v_rules: np.ndarray,
             grids: list[Grid]) -> tuple:
-    """The page and its ink with the tables' rules (and their blurred edges) painted over with paper (outside
-    the tables, a "rule" is a bold heading that blur ran together)."""
-    inside = np.zeros(gray.shape, dtype=bool)
+    """The page and its ink with the tables' rules (and their blurred edges) painted over with paper: only
+    along the rows' and columns' boundaries (elsewhere a "rule" is text that blur ran together)."""
+    along_h = np.zeros(gray.shape, dtype=bool)
+    along_v = np.zeros(gray.shape, dtype=bool)
     for g in grids:
-        inside[max(g.box[1] - 3, 0):g.box[3] + 4, max(g.box[0] - 3, 0):g.box[2] + 4] = True
-    rule = (cv2.dilate(cv2.bitwise_or(h_rules, v_rules), np.ones((3, 3), np.uint8)) > 0) & inside
+        for c in g.cells:
+            for y in (c.box[1], c.box[3]):
+                along_h[max(y - 4, 0):y + 5, max(c.box[0] - 4, 0):c.box[2] + 5] = True
+            for x in (c.box[0], c.box[2]):
+                along_v[max(c.box[1] - 4, 0):c.box[3] + 5, max(x - 4, 0):x + 5] = True
+    rule = (h_rules > 0) & along_h | (v_rules > 0) & along_v
+    rule = cv2.dilate(rule.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     return np.where(rule, np.uint8(int(np.median(gray))), gray), np.where(rule, np.uint8(0), binary)
 
 
