@@ -123,7 +123,9 @@ def find_grids(h_rules: np.ndarray, v_rules: np.ndarray) -> list[Grid]:
 
 
 def _positions(mask: np.ndarray, axis: int, min_run: int) -> list[int]:
-    """Centres of the rules in `mask` (axis 0: horizontal rules, by row; 1: vertical, by column)."""
+    """Centres of the rules in `mask` (axis 0: horizontal rules, by row; 1: vertical, by column): of the rows
+    (columns) of each bunch, those whose run is near the longest (a short stroke of text beside a rule does
+    not move it)."""
     runs = _longest_runs(mask if axis == 0 else mask.T)
     hits = np.flatnonzero(runs >= min_run)
     out: list[list[int]] = []
@@ -132,7 +134,12 @@ def _positions(mask: np.ndarray, axis: int, min_run: int) -> list[int]:
             out[-1].append(int(p))
         else:
             out.append([int(p)])
-    return [int(round(sum(g) / len(g))) for g in out]
+    centres = []
+    for g in out:
+        top = max(runs[p] for p in g)
+        near = [p for p in g if runs[p] >= 0.8 * top]
+        centres.append(int(round(sum(near) / len(near))))
+    return centres
 
 
 def _longest_runs(mask: np.ndarray) -> np.ndarray:
@@ -156,9 +163,9 @@ def _grid(h_rules: np.ndarray, v_rules: np.ndarray, box: tuple[int, int, int, in
         return None
     # closed where a page break opened or cut it: the ends of the vertical rules
     rows_with_v = np.flatnonzero(vm.any(axis=1))
-    for end in (int(rows_with_v.min()), int(rows_with_v.max())):
+    for end, out in ((int(rows_with_v.min()), -4), (int(rows_with_v.max()), 4)):
         if not any(abs(y - end) <= 6 for y in ys):
-            ys.append(end)
+            ys.append(min(max(end + out, 0), vm.shape[0] - 1))  # beyond the end: a cut row's text stays whole
     ys = sorted(ys)
     # a rule that does not run from rule to rule along some cell is text that blur ran together (a tight
     # table's strokes touch its rules)
@@ -203,8 +210,11 @@ def text_height(binary: np.ndarray) -> int:
 
 
 def _runs(mask: np.ndarray, along: int, cuts: list[int], vertical: bool) -> bool:
-    """A rule runs at `along` past at least one cell, from rule to rule."""
-    return any(_ruled(mask, along, a, b, vertical) for a, b in zip(cuts, cuts[1:]))
+    """A rule runs at `along` from rule to rule past one cell (a vertical rule: a row cut by a page break has
+    its own) or past two neighbouring cells (a horizontal one: blur can run a tight line of text together
+    across its cell)."""
+    ruled = [_ruled(mask, along, a, b, vertical) for a, b in zip(cuts, cuts[1:])]
+    return any(ruled) if vertical or len(ruled) == 1 else any(p and q for p, q in zip(ruled, ruled[1:]))
 
 
 def unruled(gray: np.ndarray, binary: np.ndarray, h_rules: np.ndarray, v_rules: np.ndarray,
