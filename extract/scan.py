@@ -170,7 +170,8 @@ def _grid(h_rules: np.ndarray, v_rules: np.ndarray, box: tuple[int, int, int, in
     # a rule that does not run from rule to rule along some cell is text that blur ran together (a tight
     # table's strokes touch its rules)
     ys = [y for i, y in enumerate(ys) if i in (0, len(ys) - 1) or _runs(hm, y, xs, False)]
-    xs = [x for i, x in enumerate(xs) if i in (0, len(xs) - 1) or _runs(vm, x, ys, True)]
+    ends = [min(max(y, int(rows_with_v.min())), int(rows_with_v.max())) for y in ys]  # closed rows: to the rules' ends
+    xs = [x for i, x in enumerate(xs) if i in (0, len(xs) - 1) or _runs(vm, x, ends, True)]
     if len(ys) < 2 or len(xs) < 2:
         return None
     nr, nc = len(ys) - 1, len(xs) - 1
@@ -184,7 +185,7 @@ def _grid(h_rules: np.ndarray, v_rules: np.ndarray, box: tuple[int, int, int, in
 
     for r in range(nr):
         for c in range(nc):
-            if c + 1 < nc and not _ruled(vm, xs[c + 1], ys[r], ys[r + 1], True):
+            if c + 1 < nc and not _ruled(vm, xs[c + 1], ends[r], ends[r + 1], True):
                 parent[find(r * nc + c + 1)] = find(r * nc + c)
             if r + 1 < nr and not _ruled(hm, ys[r + 1], xs[c], xs[c + 1], False):
                 parent[find((r + 1) * nc + c)] = find(r * nc + c)
