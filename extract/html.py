@@ -19,6 +19,7 @@ import lxml.html
 from lxml.etree import ParserError
 
 from extract.meta import page_metadata
+from extract.page_images import tables_from_images
 from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
 from extract.sections import find_sections
 from extract.sniff import ReadError
@@ -90,8 +91,15 @@ def read_html(path: Path, data: bytes) -> RawDocument:
     if "t3" not in {t.section for t in tables}:
         imgs = [img.get("src", "") for img in root.iter("img")]
         if imgs and any(num == "3" for num, _, _ in sections):
-            problems.append(Problem("table_is_image", f"{path}: table t3 seems to be published as an image "
-                                                      f"({', '.join(i[:80] for i in imgs[:3])}); OCR is not done yet"))
+            wanted = {"t2", "t3", "t4"} - {t.section for t in tables}
+            found, why, more = tables_from_images(imgs, Path(path), wanted)
+            for kind, grid in found:
+                rows = tuple(RawRow(tuple(cells), "grid") for cells in grid if cells)
+                tables.append(RawTable(len(tables), rows, section=kind, ocr=True))
+            problems.extend(more)
+            if "t3" not in {k for k, _ in found}:
+                problems.append(Problem("table_is_image", f"{path}: table t3 seems to be published as an image, "
+                                                          f"and OCR found no t3 ({'; '.join(why[:3])})"))
     if not tables and not sections:
         raise ReadError(f"{path}: no report found (no section headings 一…六 and no report tables)")
     pairs = tuple(dict.fromkeys(meta + list(page_metadata(body_text)) + ([("原文链接", url[:500])] if url else [])))

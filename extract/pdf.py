@@ -10,7 +10,7 @@
   broken mid-word); NFKC folds Kangxi radicals. Glyphs without a Unicode mapping (`(cid:123)`) are dropped and
   recorded as a problem.
 - Section prose is the text outside the report tables, with page numbers (`- 3 -`) removed.
-- No text layer: a `needs_ocr` problem and no tables (status `failed`). Encrypted or corrupt: ReadError.
+- No text layer (a scan): read by OCR instead (extract/ocr.py). Encrypted or corrupt: ReadError.
 """
 from __future__ import annotations
 
@@ -50,11 +50,16 @@ def read_pdf(path: Path, data: bytes) -> RawDocument:
         raise _error(path, exc, "not a readable PDF") from None
     with pdf:
         try:
-            return _read(path, data, pdf)
+            n_pages = len(pdf.pages)
+            if sum(len(p.chars) for p in pdf.pages[:MAX_PAGES]) >= MIN_TEXT_CHARS:
+                return _read(path, data, pdf)
         except ReadError:
             raise
         except Exception as exc:
             raise _error(path, exc, "damaged PDF") from None
+    from extract.ocr import read_scanned_pdf  # no text layer: a scan
+
+    return read_scanned_pdf(path, data, n_pages)
 
 
 def _error(path: Path, exc: Exception, what: str) -> ReadError:
@@ -77,10 +82,9 @@ def _read(path: Path, data: bytes, pdf) -> RawDocument:
     grids: list[tuple[str, list[list[RawCell]]]] = []
     texts: list[str] = []
     meta: list[tuple[str, str]] = []
-    n_chars = cids = 0
+    cids = 0
     last: tuple[str | None, int] | None = None  # (section, columns) of the table that ended the previous page
     for pno, page in enumerate(pages, start=1):
-        n_chars += len(page.chars)
         found = page.find_tables(_settings(page))
         taken = []
         for ti, table in enumerate(found):
@@ -110,10 +114,6 @@ def _read(path: Path, data: bytes, pdf) -> RawDocument:
     grids = _drop_stray_columns(grids)
     tables = [RawTable(i, tuple(RawRow(tuple(r), "grid") for r in grid if r), section=kind)
               for i, (kind, grid) in enumerate((k, g) for k, g in grids if any(g))]
-    if n_chars < MIN_TEXT_CHARS:
-        problems.append(Problem("needs_ocr", f"{path}: the PDF has no text layer ({len(pdf.pages)} pages of images, "
-                                             "a scan); it needs OCR, which this version of ogi does not do",
-                                severity="error"))
     if cids:
         problems.append(Problem("lost_glyphs", f"{path}: {cids} characters have no Unicode mapping in the PDF's "
                                                "fonts (cid codes) and were dropped; labels are matched tolerantly"))

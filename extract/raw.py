@@ -11,6 +11,7 @@ class RawCell:
     col: int | None = None  # grid column when the source shows it
     page: int | None = None
     bbox: tuple[float, float, float, float] | None = None  # (x0, top, x1, bottom) on the page, PDF points
+    ocr_confidence: float | None = None  # the OCR engine's confidence in the text (0..1), for cells read by OCR
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class RawTable:
     rows: tuple[RawRow, ...]
     section: str | None = None  # "t2"/"t3"/"t4" when the surrounding heading says so
     header: str = ""  # header text (normalised) that precedes the data rows, for format detection
+    ocr: bool = False  # read from an image by OCR: digits may be misread (repairs are tried)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class Problem:
 class RawDocument:
     path: str
     sha256: str
-    format: str  # pipe | glued | markdown | html | pdf | docx
+    format: str  # pipe | glued | markdown | html | pdf | docx | image
     encoding: str | None
     script: str  # traditional | simplified
     text: str  # normalised full text

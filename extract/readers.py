@@ -16,6 +16,8 @@ _BINARY_MAGIC = {
     b"\xd0\xcf\x11\xe0": "DOC (OLE)",
     b"\x89PNG": "PNG image",
     b"\xff\xd8\xff": "JPEG image",
+    b"II*\x00": "TIFF image",
+    b"MM\x00*": "TIFF image",
 }
 
 
@@ -33,8 +35,13 @@ def read_document(path: Path, data: bytes) -> RawDocument:
     kind = sniff(data)
     if kind == "PDF":
         return read_pdf(path, data)
+    if kind.endswith(" image"):
+        from extract.ocr import read_image  # OpenCV and the OCR engine load only for images
+
+        return read_image(path, data)
     if kind != "text":
-        raise ReadError(f"{path}: {kind} input is not supported by this version of ogi (reports are text, HTML, PDF or Word/WPS documents)")
+        raise ReadError(f"{path}: {kind} input is not supported by this version of ogi (reports are text, HTML, PDF, "
+                        "Word/WPS documents or images)")
     if looks_like_html(data):
         return read_html(path, data)
     return read_text(path, data)

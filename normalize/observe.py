@@ -11,7 +11,7 @@ from normalize.templates import TABLES, TableTemplate, detect_version, template
 from normalize.text import label_key, normalize_text, strip_ordinals
 
 
-REPAIRABLE_FORMATS = ("pdf",)  # formats whose reading can split, merge or drop digits of a cell
+REPAIRABLE_FORMATS = ("pdf", "image")  # formats whose reading can split, merge or drop digits of a cell
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def observe(doc: RawDocument) -> Observation:
         if not raw_tables:
             continue
         obs = _observe_table(table, raw_tables, t2_version, problems)
-        if doc.format in REPAIRABLE_FORMATS:
+        if doc.format in REPAIRABLE_FORMATS or any(t.ocr for t in raw_tables):
             obs = replace(obs, repairable=True)
         if table == "t2":
             t2_version = obs.version

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from normalize.candidates import RowCandidates, row_candidates
 from normalize.observe import TableObs
-from normalize.repair import repair
+from normalize.repair import doubt_unchecked, repair
 from normalize.solver import RowVar, Solution, solve
 from normalize.templates import DERIVED_SUMS, T3_ORG_COLS, Identity, identities, template
 from normalize.restated import narrow
@@ -71,7 +71,8 @@ def reconcile(obs: TableObs, known: dict[str, Figure] | None = None) -> TableRes
                                 else 0, "read" if tok.parsed.kind == "value" else "blank", tok.parsed.raw,
                                 tok.parsed.unit, note=tok.parsed.note,
                                 at=At(table=row.table_index, row=row.row_index, col=k, line=tok.cell.line,
-                                      page=tok.cell.page, bbox=tok.cell.bbox)))
+                                      page=tok.cell.page, bbox=tok.cell.bbox,
+                                      ocr_confidence=tok.cell.ocr_confidence)))
     final = {c.key: c for c in ordered}
     checks = tuple(_check(idn, final, sol, rcs) for idn in idents)
     if obs.repairable:
@@ -82,6 +83,11 @@ def reconcile(obs: TableObs, known: dict[str, Figure] | None = None) -> TableRes
             ordered = [final[c.key] for c in ordered]
             checks = tuple(fixed)
             issues.extend(more)
+        money = {f"{obs.table}.{r.key}.{c}" for r in tpl.rows for c in r.cols if tpl.col(c).money}
+        doubts = doubt_unchecked(final, idents, checks, money, obs.table)
+        if doubts:
+            ordered = [final[c.key] for c in ordered]
+            issues.extend(doubts)
     return TableResult(obs.table, obs.version, tuple(ordered), checks, tuple(issues))
 
 
@@ -115,7 +121,7 @@ def _cell(rc: RowCandidates, i: int, j: int, sol: Solution) -> Cell:
     at = At(table=rc.row.table_index, row=rc.row.row_index,
             col=(tok.cell.col if tok and tok.cell.col is not None else src) if shown else None,
             line=tok.cell.line if tok else rc.row.line, page=tok.cell.page if tok else None,
-            bbox=tok.cell.bbox if tok else None)
+            bbox=tok.cell.bbox if tok else None, ocr_confidence=tok.cell.ocr_confidence if tok else None)
     value = cand.values[j]
     base = dict(key=rc.cells[j], raw=cand.raws[j], unit=cand.units[j], note=cand.notes[j], at=at)
     positions_shown = rc.positional

@@ -82,3 +82,27 @@ def repair(cells: dict[str, Cell], idents: tuple[Identity, ...], checks: list[Ch
     return out, [Issue("repair_ambiguous", "warning",
                        f"{table}: {len(found)} different one-digit edits would each make every identity hold "
                        f"({shown}{more}); the cells are left as read", tuple(dict.fromkeys(k for k, _ in found)))]
+
+
+OCR_SURE = 0.9  # an OCR engine's confidence below which a cell no identity confirms is not taken as read
+
+
+def doubt_unchecked(cells: dict[str, Cell], idents: tuple[Identity, ...], checks, money: set[str],
+                    table: str) -> list[Issue]:
+    """Cells read by OCR with low confidence that no holding identity confirms (t2 has no identities) become
+    `ambiguous` (in place): `confidence` is the engine's, `alternatives` for money the dropped decimal points."""
+    confirmed = {k for c in checks if c.ok for idn in idents if idn.id == c.id for k in idn.cells}
+    doubted = []
+    for key, cell in cells.items():
+        conf = cell.at.ocr_confidence
+        if cell.status != "read" or conf is None or conf >= OCR_SURE or key in confirmed:
+            continue
+        digits = cell.raw if cell.raw.isdigit() else ""
+        alts = tuple(float(f"{digits[:i]}.{digits[i:]}") for i in (len(digits) - 2, len(digits) - 1)
+                     if key in money and i >= 1)
+        cells[key] = replace(cell, status="ambiguous", confidence=conf, alternatives=alts)
+        doubted.append(key)
+    if not doubted:
+        return []
+    return [Issue("ocr_doubtful", "warning", f"{table}: {len(doubted)} cells read by OCR with low confidence and "
+                                             "confirmed by no identity are left ambiguous", tuple(doubted))]

@@ -16,18 +16,21 @@ class At:
     col: int | None = None
     page: int | None = None
     line: int | None = None
-    bbox: tuple[float, float, float, float] | None = None  # (x0, top, x1, bottom) in PDF points, PDF only
+    bbox: tuple[float, float, float, float] | None = None  # (x0, top, x1, bottom) in PDF points, PDF/OCR only
+    ocr_confidence: float | None = None  # the OCR engine's confidence in the cell's text (0..1), OCR only
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> At:
         bbox = d.get("bbox")
         return cls(d.get("table"), d.get("row"), d.get("col"), d.get("page"), d.get("line"),
-                   tuple(bbox) if bbox is not None else None)
+                   tuple(bbox) if bbox is not None else None, d.get("ocr_confidence"))
 
     def to_dict(self) -> dict[str, Any]:
         out = {"table": self.table, "row": self.row, "col": self.col, "page": self.page, "line": self.line}
         if self.bbox is not None:
             out["bbox"] = list(self.bbox)
+        if self.ocr_confidence is not None:
+            out["ocr_confidence"] = self.ocr_confidence
         return out
 
 

@@ -297,7 +297,8 @@ def collect(inputs: list[Path], where: dict[Path, Path], sinks: dict[str, "_Sink
                    "raw": c["raw"], "status": c["status"], "confidence": c["confidence"],
                    "alternatives": json.dumps(c["alternatives"]) if c["alternatives"] else "[]", "note": c["note"], "at_table": at["table"],
                    "at_row": at["row"], "at_col": at["col"], "at_page": at["page"], "at_line": at["line"],
-                   "at_bbox": ",".join(map(str, at["bbox"])) if at.get("bbox") else None}
+                   "at_bbox": ",".join(map(str, at["bbox"])) if at.get("bbox") else None,
+                   "at_ocr_confidence": at.get("ocr_confidence")}
             sinks["cells"].add(row)
             if c["key"].startswith(("t3.carried_over.", "t3.carried_forward.")):
                 keep["cells"].append({k: row[k] for k in ("report_id", "path", "key", "value", "status")})
@@ -323,7 +324,7 @@ def _schemas():
 
     text, i64, f64 = pa.string(), pa.int64(), pa.float64()
     types = {"year": i64, "seconds": f64, "value": f64, "confidence": f64, "at_table": i64, "at_row": i64,
-             "at_col": i64, "at_page": i64, "at_line": i64, "ok": pa.bool_(), "lhs": f64, "rhs": f64,
+             "at_col": i64, "at_page": i64, "at_line": i64, "at_ocr_confidence": f64, "ok": pa.bool_(), "lhs": f64, "rhs": f64,
              **{f"cells_{s}": i64 for s in CELL_STATUSES}}
     return {name: pa.schema([(c, types.get(c, text)) for c in cols]) for name, cols in _COLUMNS.items()}
 
@@ -334,7 +335,7 @@ _COLUMNS = {
                 "published", "scope", "url", "templates", "status",
                 *[f"cells_{s}" for s in CELL_STATUSES], "seconds"],
     "cells": ["report_id", "path", "key", "value", "unit", "raw", "status", "confidence", "alternatives", "note",
-              "at_table", "at_row", "at_col", "at_page", "at_line", "at_bbox"],
+              "at_table", "at_row", "at_col", "at_page", "at_line", "at_bbox", "at_ocr_confidence"],
     "checks": ["report_id", "path", "id", "ok", "lhs", "rhs", "cause", "detail"],
     "issues": ["report_id", "path", "code", "severity", "message", "keys"],
     "errors": ["path", "sha256", "error"],

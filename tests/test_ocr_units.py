@@ -1,0 +1,123 @@
+"""The parts of the OCR path on small made-up images: skew and quarter turns, ruled grids with merged cells,
+the engines' errors, and that reading needs no network."""
+from __future__ import annotations
+
+import socket
+
+import numpy as np
+import pytest
+
+cv2 = pytest.importorskip("cv2")
+
+from extract import ocr_engines, scan  # noqa: E402
+from extract.ocr_engines import OcrUnavailable  # noqa: E402
+
+
+def _table() -> np.ndarray:
+    """A white page with a 3×4 ruled table whose top-left cell spans two columns, and text-like blobs."""
+    page = np.full((700, 900), 250, np.uint8)
+    xs, ys = (100, 300, 450, 600, 800), (100, 180, 260, 340)
+    for y in ys:
+        cv2.line(page, (xs[0], y), (xs[-1], y), 60, 2)
+    for i, x in enumerate(xs):
+        cv2.line(page, (x, ys[1] if i == 1 else ys[0]), (x, ys[-1]), 60, 2)
+    for x in xs[:-1]:
+        for y in ys[:-1]:
+            cv2.putText(page, "12", (x + 20, y + 50), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 20, 2)
+    return page
+
+
+def test_a_ruled_grid_with_a_merged_cell():
+    page = _table()
+    binary = scan.ink(page)
+    grids = scan.find_grids(*scan.rules(page, scan.text_height(binary)))
+    assert len(grids) == 1
+    g = grids[0]
+    assert (g.n_rows, g.n_cols) == (3, 4)
+    first = g.cells[0]
+    assert (first.row, first.col, first.rows, first.cols) == (0, 0, 1, 2)
+    assert len(g.cells) == 11  # 12 positions, one covered
+    assert all(abs(a - b) <= 3 for a, b in zip(first.box, (100, 100, 450, 180)))
+
+
+@pytest.mark.parametrize("angle", [-2.0, -1.2, 1.5])
+def test_skew_is_measured(angle):
+    page = scan.rotate(_table(), angle)
+    assert abs(scan.skew_angle(scan.ink(page)) + angle) <= 0.15
+
+
+def test_text_running_up_and_down_is_seen():
+    page = np.full((600, 600), 250, np.uint8)
+    for i in range(8):
+        cv2.putText(page, "1234567 890123", (30, 60 + 60 * i), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 20, 2)
+    assert not scan.text_is_vertical(page, scan.ink(page))
+    turned = np.ascontiguousarray(np.rot90(page))
+    assert scan.text_is_vertical(turned, scan.ink(turned))
+
+
+def test_empty_cells_have_no_lines_and_a_cell_keeps_its_full_stop():
+    page = _table()
+    binary = scan.ink(page)
+    glyph = scan.text_height(binary)
+    assert scan.cell_lines(page, binary, (100, 180, 300, 260), glyph)  # "12"
+    blank = np.full((80, 200), 250, np.uint8)
+    cv2.line(blank, (0, 1), (199, 1), 60, 2)  # a rule's edge inside the cell box
+    assert scan.cell_lines(blank, scan.ink(blank), (0, 0, 199, 79), glyph) == []
+
+
+def test_unknown_or_missing_engines_are_named(monkeypatch):
+    with pytest.raises(OcrUnavailable, match="OGI_OCR_ENGINE"):
+        ocr_engines.engine_name("cloud")
+    monkeypatch.setattr(ocr_engines.shutil, "which", lambda name: None)
+    with pytest.raises(OcrUnavailable, match="apt-get install tesseract-ocr tesseract-ocr-chi-sim"):
+        ocr_engines.TesseractEngine()
+
+
+def test_a_scan_without_an_engine_says_what_to_install(monkeypatch):
+    from ogi import synth_scan
+    from ogi.api import extract_bytes
+
+    page = _table()
+    from PIL import Image
+    import io
+
+    buf = io.BytesIO()
+    Image.fromarray(page).save(buf, "PDF", resolution=synth_scan.DPI)
+    monkeypatch.setenv("OGI_OCR_ENGINE", "tesseract")
+    monkeypatch.setattr(ocr_engines.shutil, "which", lambda name: None)
+    ocr_engines._engine.cache_clear()
+    try:
+        report = extract_bytes(buf.getvalue(), "scan.pdf")
+    finally:
+        ocr_engines._engine.cache_clear()
+    assert report.status == "failed"
+    issue = next(i for i in report.issues if i.code == "ocr_unavailable")
+    assert "tesseract-ocr-chi-sim" in issue.message and issue.severity == "error"
+
+
+@pytest.mark.parametrize("engine", ocr_engines.ENGINES)
+def test_engines_read_digits_offline(engine, monkeypatch):
+    try:
+        eng = ocr_engines.get_engine(engine)
+    except OcrUnavailable as exc:
+        pytest.skip(str(exc))
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the OCR engine tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    line = np.full((40, 160), 255, np.uint8)
+    cv2.putText(line, "2019", (10, 30), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+    (text, conf), = eng.read_lines([line])
+    assert text == "2019" and 0.5 < conf <= 1.0
+
+
+def test_rapidocr_models_ship_inside_the_package():
+    pytest.importorskip("rapidocr_onnxruntime")
+    from pathlib import Path
+
+    import rapidocr_onnxruntime
+
+    models = sorted(p.name for p in (Path(rapidocr_onnxruntime.__file__).parent / "models").glob("*.onnx"))
+    assert any("det" in m for m in models) and any("rec" in m for m in models), models
