@@ -24,7 +24,7 @@ import numpy as np
 
 from extract.meta import page_metadata
 from extract.ocr_engines import OcrUnavailable, get_engine
-from extract.pdf import _PAGE_NUMBER, _join_cut_row, _names_rows_of, _numbers_only, cell_text
+from extract.pdf import PAGE_NUMBER, cell_text, join_cut_row, names_rows_of, numbers_only
 from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
 from extract.sections import find_sections
 from extract.sniff import ReadError
@@ -119,7 +119,7 @@ def _document(path: Path, data: bytes, fmt: str, images, dpi: float, n_pages: in
         pages = []
     tables, texts, meta = _assemble(pages)
     body = normalize_text("\n".join(texts))
-    body = "\n".join(line for line in body.split("\n") if line.strip() and not _PAGE_NUMBER.match(line))
+    body = "\n".join(line for line in body.split("\n") if line.strip() and not PAGE_NUMBER.match(line))
     sections = find_sections(body, line_start=True)
     if pages:
         problems.append(Problem("ocr_used", f"{path}: read by OCR ({len(pages)} pages); each cell keeps the OCR "
@@ -141,12 +141,12 @@ def _assemble(pages: list[OcrPage]) -> tuple[list[RawTable], list[str], list[tup
         for ti, (rows, width, top) in enumerate(page.grids):
             grid = [list(r) for r in rows]
             kind = classify(grid)
-            first = not any(t < top and not _PAGE_NUMBER.match(line) for line, t in page.lines)
+            first = not any(t < top and not PAGE_NUMBER.match(line) for line, t in page.lines)
             if ti == 0 and last is not None and last[0] in ("t2", "t3", "t4") and kind in (None, last[0]) \
-                    and (kind or last[1] == width or _numbers_only(grid) or _names_rows_of(grid, last[0])) and first:
+                    and (kind or last[1] == width or numbers_only(grid) or names_rows_of(grid, last[0])) and first:
                 kind = last[0]
-                _join_cut_row(grids[-1][1], grid)
-            elif kind is None and grids and _names_rows_of(grid, grids[-1][0]):
+                join_cut_row(grids[-1][1], grid)
+            elif kind is None and grids and names_rows_of(grid, grids[-1][0]):
                 kind = grids[-1][0]
             if kind == "meta":
                 meta.extend(meta_pairs(grid))

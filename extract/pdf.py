@@ -34,7 +34,7 @@ MAX_PAGES = 200
 SLIVER = 2.5  # points: an empty "column" narrower than this is two misaligned rules (r001's t4: 2.2pt)
 MIN_TEXT_CHARS = 20  # fewer characters than this over the whole file: a scan
 _CID = re.compile(r"\(cid:\d+\)")
-_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,3}"
+PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,3}"
                           r"(?:\s*/\s*\d{1,3})?)\s*$")
 
 
@@ -92,12 +92,12 @@ def _read(path: Path, data: bytes, pdf) -> RawDocument:
             cids += lost
             kind = classify(grid)
             goes_on = ti == 0 and last is not None and last[0] in ("t2", "t3", "t4") and kind in (None, last[0]) \
-                and (kind or last[1] == width or _numbers_only(grid) or _names_rows_of(grid, last[0])) \
+                and (kind or last[1] == width or numbers_only(grid) or names_rows_of(grid, last[0])) \
                 and _first_on_page(page, table)
             if goes_on:
                 kind = last[0]  # the table the previous page ended with goes on
-                _join_cut_row(grids[-1][1], grid)
-            elif kind is None and grids and _names_rows_of(grid, grids[-1][0]):
+                join_cut_row(grids[-1][1], grid)
+            elif kind is None and grids and names_rows_of(grid, grids[-1][0]):
                 kind = grids[-1][0]  # a part too small to classify by itself, after a part of its table
             if kind == "meta":
                 meta.extend(meta_pairs(grid))
@@ -118,7 +118,7 @@ def _read(path: Path, data: bytes, pdf) -> RawDocument:
         problems.append(Problem("lost_glyphs", f"{path}: {cids} characters have no Unicode mapping in the PDF's "
                                                "fonts (cid codes) and were dropped; labels are matched tolerantly"))
     body = normalize_text("\n".join(texts))
-    body = "\n".join(line for line in body.split("\n") if line.strip() and not _PAGE_NUMBER.match(line))
+    body = "\n".join(line for line in body.split("\n") if line.strip() and not PAGE_NUMBER.match(line))
     sections = find_sections(body, line_start=True)
     title = _title(pdf.doc.info, body)
     meta_all = tuple(dict.fromkeys(meta + list(page_metadata(body))))
@@ -161,7 +161,7 @@ def _drop_stray_columns(grids: list[tuple[str, list[list[RawCell]]]]) -> list[tu
             for kind, grid in grids]
 
 
-def _join_cut_row(before: list[list[RawCell]], after: list[list[RawCell]]) -> None:
+def join_cut_row(before: list[list[RawCell]], after: list[list[RawCell]]) -> None:
     """A row cut by the page break (Word and LibreOffice let rows break across pages): the first row after the
     break goes on with the text of the last row before it, column by column (matched by position on the page).
     A row that begins anew (an ordinal like `3.`, a column heading) is not a cut row."""
@@ -231,12 +231,12 @@ def _settings(page) -> dict:
     return settings | ({"explicit_horizontal_lines": extra} if extra else {})
 
 
-def _numbers_only(grid: list[list[RawCell]]) -> bool:
+def numbers_only(grid: list[list[RawCell]]) -> bool:
     kinds = {parse_cell(c.text).kind for row in grid for c in row}
     return "value" in kinds and "text" not in kinds
 
 
-def _names_rows_of(grid: list[list[RawCell]], table: str) -> bool:
+def names_rows_of(grid: list[list[RawCell]], table: str) -> bool:
     labels = [c.text for row in grid for c in row if c.text and parse_cell(c.text).kind == "text"]
     return any(match_row(t, template(table, v), 0)[1] >= 0.85 for t in labels for v in ("2019", "2021"))
 
@@ -245,7 +245,7 @@ def _first_on_page(page, table) -> bool:
     """Nothing but page furniture above the table: it continues the previous page's table."""
     top = table.bbox[1]
     above = page.crop((0, 0, page.width, max(top - 1, 1))).extract_text() or ""
-    return all(_PAGE_NUMBER.match(line) or not line.strip() for line in above.split("\n"))
+    return all(PAGE_NUMBER.match(line) or not line.strip() for line in above.split("\n"))
 
 
 @lru_cache(maxsize=65536)
