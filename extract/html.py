@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from pathlib import Path
 
-import lxml.html
-from lxml.etree import ParserError
+from lxml import etree
 
 from extract.meta import page_metadata
 from extract.page_images import tables_from_images
@@ -25,7 +25,7 @@ from extract.sections import find_sections
 from extract.sniff import ReadError
 from extract.tables import classify, normalize_cell, trim_stray
 from extract.tables import meta_pairs as table_meta_pairs
-from normalize.text import detect_script, normalize_text
+from normalize.text import normalize_text, normalize_with_script
 
 MAX_HTML_BYTES = 20 * 1024 * 1024
 MAX_SPAN = 64
@@ -61,16 +61,18 @@ def decode_html(data: bytes, name: str) -> tuple[str, str]:
 def read_html(path: Path, data: bytes) -> RawDocument:
     text, encoding = decode_html(data, str(path))
     try:
-        root = lxml.html.document_fromstring(text.encode("utf-8"), parser=_PARSER)
-    except (ParserError, ValueError) as exc:
+        root = etree.fromstring(text.encode("utf-8"), _PARSER)
+    except (etree.LxmlError, ValueError) as exc:
         raise ReadError(f"{path}: not readable as HTML ({exc})") from None
+    if root is None:
+        raise ReadError(f"{path}: not readable as HTML (document is empty)")
     url = next((el.get("href") or el.get("content") for el in root.iter("link", "meta")
                 if (el.get("rel") or "").lower() == "canonical" or (el.get("property") or "").lower() == "og:url"
                 or (el.get("name") or "").lower() in ("url", "og:url")), None)
     for el in list(root.iter(*_CHROME)):
-        el.drop_tree()
+        _drop(el)
     title_el = root.find(".//title")
-    title = " ".join(title_el.text_content().split()) if title_el is not None else None
+    title = " ".join(_string(title_el).split()) if title_el is not None else None
     meta: list[tuple[str, str]] = []
     tables: list[RawTable] = []
     problems: list[Problem] = []
@@ -84,9 +86,9 @@ def read_html(path: Path, data: bytes) -> RawDocument:
             rows = tuple(RawRow(tuple(cells), "grid", line=None) for cells in grid if cells)
             tables.append(RawTable(len(tables), rows, section=kind))
     for t in leaves:
-        t.drop_tree()
+        _drop(t)
     body = root.find("body")
-    body_text = normalize_text(_block_text(body if body is not None else root))
+    body_text, script = normalize_with_script(_block_text(body if body is not None else root))
     sections = find_sections(body_text, line_start=True)
     if "t3" not in {t.section for t in tables}:
         imgs = [img.get("src", "") for img in root.iter("img")]
@@ -105,51 +107,87 @@ def read_html(path: Path, data: bytes) -> RawDocument:
     pairs = tuple(dict.fromkeys(meta + list(page_metadata(body_text)) + ([("原文链接", url[:500])] if url else [])))
     return RawDocument(
         path=str(path), sha256=hashlib.sha256(data).hexdigest(), format="html", encoding=encoding,
-        script=detect_script(text), text=(normalize_text(title) + "\n" if title else "") + body_text,
+        script=script, text=(normalize_text(title) + "\n" if title else "") + body_text,
         tables=tuple(tables), sections=tuple((num, body_text[s:e].strip()) for num, s, e in sections),
         title=normalize_text(title) if title else None, metadata=pairs, problems=tuple(problems),
     )
 
 
-_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, huge_tree=False)
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=False,
+                           no_network=True)
+_string = etree.XPath("string()")  # all text inside an element (a compiled XPath: faster than itertext)
 
 
-def _span(cell, attr: str) -> int:
-    raw = cell.get(attr)
-    if raw is None:
-        return 1
+def _drop(el) -> None:
+    """Remove an element and what it holds, keeping the text that follows it (its tail)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def _span(raw: str) -> int:
     if raw.isdigit():
         return max(1, min(int(raw), MAX_SPAN))
     m = re.match(r"\s*(\d+)", raw)
     return max(1, min(int(m.group(1)), MAX_SPAN)) if m else 1
 
 
-def cell_text(cell) -> str:
-    return normalize_cell(cell.text_content())
+@lru_cache(maxsize=65536)
+def _cell(text: str, col: int) -> RawCell:
+    """RawCells are immutable, so equal ones (the same text in the same column, page after page) are shared."""
+    return RawCell(normalize_cell(text), col=col)
 
 
 def expand(table) -> list[list[RawCell]]:
     """Origin cells per row, each with its true grid column; covered positions are skipped. Empty cells
-    beyond the last column that holds any text (a stray column) are left out."""
-    covered: set[tuple[int, int]] = set()
+    beyond the last column that holds any text (a stray column) are left out. Marks the table's cells (see
+    `_texts`): the caller drops the table from the page afterwards."""
+    covered: dict[int, set[int]] = {}  # row -> grid columns covered by a rowspan from above
     out: list[list[tuple[RawCell, int]]] = []
     for r, tr in enumerate(table.iter("tr")):
+        taken = covered.pop(r, None)
         col = 0
         cells: list[tuple[RawCell, int]] = []
-        for td in tr:
-            if td.tag not in ("td", "th"):
-                continue
-            while (r, col) in covered:
-                col += 1
-            rs, cs = _span(td, "rowspan"), _span(td, "colspan")
-            for dr in range(rs):
-                for dc in range(cs):
-                    if dr or dc:
-                        covered.add((r + dr, col + dc))
-            cells.append((RawCell(cell_text(td), col=col), col + cs))
+        tds = [td for td in tr if td.tag in _CELL_TAGS]
+        for td, text in zip(tds, _texts(tr, tds)):
+            if taken:
+                while col in taken:
+                    col += 1
+            rs, cs = td.get("rowspan"), td.get("colspan")
+            cs = 1 if cs is None else _span(cs)
+            if rs is not None:
+                for dr in range(1, _span(rs)):
+                    covered.setdefault(r + dr, set()).update(range(col, col + cs))
+            cells.append((_cell(text, col), col + cs))
             col += cs
         out.append(cells)
     return trim_stray(out)
+
+
+_CELL_TAGS = frozenset(("td", "th"))
+_SEP = "\ue000"  # a private-use character (lxml refuses control characters)
+
+
+def _texts(tr, tds: list) -> list[str]:
+    """The text of each cell of a row. A cell without child elements holds it directly; where cells hold markup
+    (Word's spans), one XPath over the row, each cell's tail set to a separator, instead of one per cell."""
+    if not any(map(len, tds)):
+        return [td.text or "" for td in tds]
+    if len(tds) == len(tr):
+        tr.text = None
+        for td in tds:
+            td.tail = _SEP
+        parts = _string(tr).split(_SEP)
+        if len(parts) == len(tds) + 1:
+            return parts[:-1]
+    return [_string(td) for td in tds]  # other elements between the cells, or the separator in the text
 
 
 _BLOCKS = ("p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article")
@@ -160,5 +198,5 @@ def _block_text(root) -> str:
         el.tail = "\n" + (el.tail or "")
         if el.tag != "br":
             el.text = "\n" + (el.text or "")
-    lines = [" ".join(line.split()) for line in root.text_content().split("\n")]
+    lines = [" ".join(line.split()) for line in _string(root).split("\n")]
     return "\n".join(line for line in lines if line)

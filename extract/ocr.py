@@ -29,7 +29,7 @@ from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
 from extract.sections import find_sections
 from extract.sniff import ReadError
 from extract.tables import classify, meta_pairs
-from normalize.text import detect_script, normalize_text
+from normalize.text import normalize_with_script
 
 DPI = 150  # rasterising scanned PDFs; also what a bare image is taken to be when it says nothing
 MAX_PAGES = 60
@@ -118,7 +118,7 @@ def _document(path: Path, data: bytes, fmt: str, images, dpi: float, n_pages: in
         problems.append(Problem("ocr_unavailable", f"{path}: a scan (no text layer); {exc}", severity="error"))
         pages = []
     tables, texts, meta = _assemble(pages)
-    body = normalize_text("\n".join(texts))
+    body, script = normalize_with_script("\n".join(texts))
     body = "\n".join(line for line in body.split("\n") if line.strip() and not PAGE_NUMBER.match(line))
     sections = find_sections(body, line_start=True)
     if pages:
@@ -126,7 +126,7 @@ def _document(path: Path, data: bytes, fmt: str, images, dpi: float, n_pages: in
                                             "confidence in `at.ocr_confidence`", severity="info"))
     return RawDocument(
         path=str(path), sha256=hashlib.sha256(data).hexdigest(), format=fmt, encoding=None,
-        script=detect_script(body), text=body, tables=tuple(tables),
+        script=script, text=body, tables=tuple(tables),
         sections=tuple((num, body[s:e].strip()) for num, s, e in sections), title=None,
         metadata=tuple(dict.fromkeys(meta + list(page_metadata(body)))), pages=n_pages, problems=tuple(problems))
 

@@ -28,7 +28,7 @@ from extract.sniff import ReadError
 from normalize.numbers import parse_cell
 from normalize.observe import match_row
 from normalize.templates import TABLES, template
-from normalize.text import detect_script, label_key, normalize_text, strip_ordinals
+from normalize.text import label_key, normalize_text, normalize_with_script, strip_ordinals
 
 MAX_PAGES = 200
 SLIVER = 2.5  # points: an empty "column" narrower than this is two misaligned rules (r001's t4: 2.2pt)
@@ -117,14 +117,14 @@ def _read(path: Path, data: bytes, pdf) -> RawDocument:
     if cids:
         problems.append(Problem("lost_glyphs", f"{path}: {cids} characters have no Unicode mapping in the PDF's "
                                                "fonts (cid codes) and were dropped; labels are matched tolerantly"))
-    body = normalize_text("\n".join(texts))
+    body, script = normalize_with_script("\n".join(texts))
     body = "\n".join(line for line in body.split("\n") if line.strip() and not PAGE_NUMBER.match(line))
     sections = find_sections(body, line_start=True)
     title = _title(pdf.doc.info, body)
     meta_all = tuple(dict.fromkeys(meta + list(page_metadata(body))))
     return RawDocument(
         path=str(path), sha256=hashlib.sha256(data).hexdigest(), format="pdf", encoding=None,
-        script=detect_script(body), text=body, tables=tuple(tables),
+        script=script, text=body, tables=tuple(tables),
         sections=tuple((num, body[s:e].strip()) for num, s, e in sections), title=title, metadata=meta_all,
         pages=len(pdf.pages), problems=tuple(problems),
     )

@@ -9,7 +9,7 @@ from extract.raw import RawCell
 from normalize.numbers import parse_cell
 from normalize.observe import match_row
 from normalize.templates import template
-from normalize.text import label_key, normalize_text
+from normalize.text import label_key, normalize_text, normalized_key
 
 TABLE_WORDS = {
     "t2": ("第二十条第", "信息内容", "规章", "规范性文件", "行政许可", "行政处罚", "行政强制", "行政事业性收费"),
@@ -45,11 +45,14 @@ def text_width(rows: list[list[tuple[RawCell, int]]]) -> int | None:
 
 def classify(grid: list[list[RawCell]]) -> str | None:
     """"t2"/"t3"/"t4" by the table's own labels, "meta" for a 索引号/发布机构 table, else None."""
-    text = label_key(" ".join(c.text for row in grid for c in row), keep_notes=True)
+    text = normalized_key(" ".join([c.text for row in grid for c in row]), keep_notes=True)  # cells are normalised
     if sum(1 for w in META_WORDS if label_key(w) in text) >= 2 and not any(
             label_key(w) in text for w in TABLE_WORDS["t3"][:3]):
         return "meta"
     scores = {t: sum(1 for w in words if label_key(w) in text) for t, words in TABLE_WORDS.items()}
+    first, second = sorted(scores.values(), reverse=True)[:2]
+    if first >= 2 and second == 0:
+        return max(scores, key=scores.__getitem__)  # the header words name one table only
     # a continuation (t3 split over two tables) has no header words, but its rows name template rows
     for table in ("t2", "t3"):
         tpl = template(table, "2021" if table == "t3" else "2019")

@@ -9,12 +9,12 @@ from extract.meta import page_metadata
 from extract.raw import RawCell, RawDocument, RawRow, RawTable
 from extract.sections import TABLE_SECTIONS, find_sections, line_of
 from extract.sniff import ReadError, decode_text, text_form
-from normalize.text import detect_script, normalize_text
+from normalize.text import normalize_with_script
 
 
 def read_text(path: Path, data: bytes) -> RawDocument:
     raw_text, encoding = decode_text(data, str(path))
-    text = normalize_text(raw_text)
+    text, script = normalize_with_script(raw_text)
     form = text_form(text)
     sections = find_sections(text, line_start=form != "glued")
     if form == "markdown":
@@ -28,7 +28,7 @@ def read_text(path: Path, data: bytes) -> RawDocument:
         raise ReadError(f"{path}: no report found (no section headings 一…六 and no tables)")
     return RawDocument(
         path=str(path), sha256=hashlib.sha256(data).hexdigest(), format=form, encoding=encoding,
-        script=detect_script(raw_text), text=text, tables=tuple(tables),
+        script=script, text=text, tables=tuple(tables),
         sections=tuple((num, text[s:e].strip()) for num, s, e in sections), metadata=meta,
     )
 

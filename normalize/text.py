@@ -18,10 +18,13 @@ def _converter() -> opencc.OpenCC:
 
 
 def to_simplified(text: str) -> str:
-    out = _converter().convert(text)
+    return _fix_phrases(_converter().convert(text))
+
+
+def _fix_phrases(text: str) -> str:
     for old, new in _PHRASE_FIXES.items():
-        out = out.replace(old, new)
-    return out
+        text = text.replace(old, new)
+    return text
 
 
 def fold_width(text: str) -> str:
@@ -29,20 +32,41 @@ def fold_width(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def _unify_spaces(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\u3000", " ")
+
+
 def normalize_text(text: str) -> str:
     """Simplified characters, half-width forms, unified line ends. Raw text is kept by callers."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\u3000", " ")
-    return fold_width(to_simplified(text))
+    return fold_width(to_simplified(_unify_spaces(text)))
+
+
+def normalize_with_script(text: str) -> tuple[str, str]:
+    """`normalize_text(text)` and `detect_script(text)`, converting the text once."""
+    text = _unify_spaces(text)
+    converted = _converter().convert(text)
+    if len(converted) != len(text):  # OpenCC changed the length somewhere: compare character by character
+        return fold_width(_fix_phrases(converted)), detect_script(text)
+    return fold_width(_fix_phrases(converted)), _script(_cjk_count(text, 4000), text[:4000], converted[:4000])
+
+
+_CJK = re.compile("[\u4e00-\u9fff]+")
+
+
+def _cjk_count(text: str, end: int) -> int:
+    return sum(map(len, _CJK.findall(text, 0, end)))
+
+
+def _script(cjk: int, before: str, after: str) -> str:
+    changed = sum(map(str.__ne__, before, after))
+    return "traditional" if cjk and changed / cjk > 0.02 else "simplified"
 
 
 def detect_script(text: str) -> str:
-    """'traditional' when OpenCC changes a noticeable share of the CJK characters, else 'simplified'."""
-    cjk = [c for c in text[:4000] if "\u4e00" <= c <= "\u9fff"]
-    if not cjk:
-        return "simplified"
-    sample = "".join(cjk)
-    changed = sum(a != b for a, b in zip(sample, _converter().convert(sample)))
-    return "traditional" if changed / len(sample) > 0.02 else "simplified"
+    """'traditional' when OpenCC changes a noticeable share of the CJK characters (of the first 4000
+    characters), else 'simplified'."""
+    sample = "".join(_CJK.findall(text, 0, 4000))
+    return _script(len(sample), sample, _converter().convert(sample))
 
 
 _ORDINAL = re.compile(
@@ -62,7 +86,12 @@ def strip_ordinals(label: str) -> str:
 @lru_cache(maxsize=65536)
 def label_key(label: str, keep_notes: bool = False) -> str:
     """A matching key: simplified, half-width, no ordinals, no notes in parentheses, no punctuation/spaces."""
-    text = normalize_text(label).lower()
+    return normalized_key(normalize_text(label), keep_notes)
+
+
+def normalized_key(text: str, keep_notes: bool = False) -> str:
+    """`label_key` of a text that is already normalised (`normalize_text`): no conversion, no cache."""
+    text = text.lower()
     for q in _QUOTES:
         text = text.replace(q, "")
     text = strip_ordinals(text)

@@ -1,13 +1,15 @@
 """Small units: number parsing, label matching, format detection, the solver on hand-made rows."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from normalize.numbers import parse_cell
 from normalize.observe import match_row
 from normalize.solver import RowVar, solve
 from normalize.templates import Identity, detect_version, template
-from normalize.text import label_key, normalize_text
+from normalize.text import detect_script, label_key, normalize_text, normalize_with_script
 
 
 @pytest.mark.parametrize("text,kind,value,unit,note", [
@@ -93,3 +95,31 @@ def test_extra_cell_keys_are_unique_even_for_a_second_report(tmp_path):
     page = (ROOT / "fixtures" / "html" / "two_reports.html").read_bytes()
     keys = [c.key for c in extract_bytes(page, "two_reports.html").cells]
     assert len(keys) == len(set(keys))
+
+
+def test_normalize_with_script_matches_the_two_separate_steps():
+    seed = next(Path(__file__).resolve().parents[1].glob("fixtures/seed/*.txt")).read_text(encoding="utf-8")
+    simplified = normalize_text(seed)
+    for text, script in ((seed, "traditional"), (simplified, "simplified"), ("", "simplified"),
+                         ("一、總體情況\r\n著力推進\u3000公開", "traditional")):
+        assert normalize_with_script(text) == (normalize_text(text), script)
+        assert detect_script(text) == script
+
+
+def test_the_script_is_read_before_the_text_is_converted():
+    """(The converted body is always simplified: PDF and OCR readers once reported every report so.)"""
+    from extract.text import read_text
+    raw = "一、總體情況\n本機關認真貫徹執行條例，積極推進政務公開。\n".encode()
+    assert read_text(Path("x.txt"), raw).script == "traditional"
+
+
+def test_a_pdf_printed_in_traditional_characters_says_so():
+    from ogi import synth_pdf
+    if synth_pdf.missing("chromium"):
+        pytest.skip(synth_pdf.missing("chromium"))
+    from extract.pdf import read_pdf
+    page = "<html><body><h1>二〇二〇年政府信息公開工作年度報告</h1><p>一、總體情況</p><p>本機關認真貫徹執行條例。</p>" \
+           "</body></html>"
+    pdf = synth_pdf.render_pdfs({"traditional": page.encode()}, "chromium")["traditional"]
+    doc = read_pdf(pdf, pdf.read_bytes())
+    assert "总体情况" in doc.text and doc.script == "traditional"
