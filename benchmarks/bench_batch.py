@@ -93,6 +93,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-dask", action="store_true")
+    ap.add_argument("--runs", default="1,2,dask", help="which runs, of 1, 2 and dask (default: all three)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "src"
@@ -102,9 +103,11 @@ def main() -> None:
               f"made in {time.perf_counter() - t0:.1f} s")
         base = [sys.executable, "-m", "ogi.cli", "batch", str(src), "--quiet"]
         rows = []
+        runs = set(args.runs.split(",")) - ({"dask"} if args.no_dask else set())
         for label, extra in (("1 worker", ["--workers", "1"]), ("2 workers", ["--workers", "2"])):
-            rows.append((label, *run(base + ["-o", str(Path(tmp) / label.replace(" ", "")), *extra])))
-        if not args.no_dask:
+            if label[0] in runs:
+                rows.append((label, *run(base + ["-o", str(Path(tmp) / label.replace(" ", "")), *extra])))
+        if "dask" in runs:
             script = (
                 "import sys; from pathlib import Path; from distributed import LocalCluster;"
                 "from ogi.runner import run_batch\n"
@@ -112,10 +115,10 @@ def main() -> None:
                 f"    run_batch([Path({str(src)!r})], Path({str(Path(tmp) / 'dask')!r}), engine='dask',"
                 " scheduler=c.scheduler_address, progress=False)\n")
             rows.append(("Dask LocalCluster, 2 workers", *run([sys.executable, "-c", script])))
-        one = rows[0][1]
+        one = rows[0][1] if "1" in runs else None
         print(f"{'run':<30}{'wall s':>10}{'reports/s':>12}{'speed-up':>10}{'peak PSS MB':>13}{'(RSS sum)':>11}")
         for label, secs, peak, peak_rss in rows:
-            print(f"{label:<30}{secs:>10.1f}{args.n / secs:>12.1f}{one / secs:>10.2f}{peak / 2**20:>13.0f}"
+            print(f"{label:<30}{secs:>10.1f}{args.n / secs:>12.1f}{one / secs if one else float('nan'):>10.2f}{peak / 2**20:>13.0f}"
                   f"{peak_rss / 2**20:>11.0f}")
         print("targets: near-linear scaling (2 workers ~2x), peak memory < 500 MB")
 

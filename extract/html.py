@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
 from pathlib import Path
 
 from lxml import etree
@@ -25,7 +24,7 @@ from extract.sections import find_sections
 from extract.sniff import ReadError
 from extract.tables import classify, normalize_cell, trim_stray
 from extract.tables import meta_pairs as table_meta_pairs
-from normalize.text import normalize_text, normalize_with_script
+from normalize.text import normalize_text, normalize_with_script, short_text_cache
 
 MAX_HTML_BYTES = 20 * 1024 * 1024
 MAX_SPAN = 64
@@ -139,7 +138,7 @@ def _span(raw: str) -> int:
     return max(1, min(int(m.group(1)), MAX_SPAN)) if m else 1
 
 
-@lru_cache(maxsize=65536)
+@short_text_cache(maxsize=65536)
 def _cell(text: str, col: int) -> RawCell:
     """RawCells are immutable, so equal ones (the same text in the same column, page after page) are shared."""
     return RawCell(normalize_cell(text), col=col)

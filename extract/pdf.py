@@ -28,7 +28,7 @@ from extract.sniff import ReadError
 from normalize.numbers import parse_cell
 from normalize.observe import match_row
 from normalize.templates import TABLES, template
-from normalize.text import label_key, normalize_text, normalize_with_script, strip_ordinals
+from normalize.text import label_key, normalize_text, normalize_with_script, short_text_cache, strip_ordinals
 
 MAX_PAGES = 200
 SLIVER = 2.5  # points: an empty "column" narrower than this is two misaligned rules (r001's t4: 2.2pt)
@@ -248,7 +248,7 @@ def _first_on_page(page, table) -> bool:
     return all(PAGE_NUMBER.match(line) or not line.strip() for line in above.split("\n"))
 
 
-@lru_cache(maxsize=65536)
+@short_text_cache(maxsize=65536)
 def cell_text(text: str) -> str:
     """A cell's lines joined: no space between CJK pieces (`商业企\\n业`), one between digit groups."""
     parts = [p.strip() for p in text.split("\n")]

@@ -3,13 +3,12 @@ trimming stray empty columns, telling t2/t3/t4 and page-metadata tables apart by
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from extract.raw import RawCell
 from normalize.numbers import parse_cell
 from normalize.observe import match_row
 from normalize.templates import template
-from normalize.text import label_key, normalize_text, normalized_key
+from normalize.text import label_key, normalize_text, normalized_key, short_text_cache
 
 TABLE_WORDS = {
     "t2": ("第二十条第", "信息内容", "规章", "规范性文件", "行政许可", "行政处罚", "行政强制", "行政事业性收费"),
@@ -20,7 +19,7 @@ TABLE_WORDS = {
 META_WORDS = ("索引号", "发布机构", "发文机关", "成文日期", "发布日期", "主题分类", "文号")
 
 
-@lru_cache(maxsize=65536)
+@short_text_cache(maxsize=65536)
 def normalize_cell(text: str) -> str:
     """One cell's text: whitespace runs collapsed to one space, then `normalize_text`."""
     return normalize_text(" ".join(text.split()))

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+
+from normalize.text import short_text_cache
 
 PLACEHOLDERS = frozenset({"", "/", "-", "--", "—", "——", "–", "无", "空", "\\", "／", "－", "…", "x", "×"})
 
@@ -32,7 +33,7 @@ def clean_cell_text(text: str) -> str:
     return " ".join(text.replace("\u00a0", " ").split())
 
 
-@lru_cache(maxsize=65536)
+@short_text_cache(maxsize=65536)
 def parse_cell(text: str) -> ParsedCell:
     """`6撤` -> 6 note 撤; `+3`/`-1` signed; `251000元` unit 元; `2 0` -> 20; `1,234` -> 1234; `/ - — 无 空` blank."""
     raw = clean_cell_text(text)

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
-from functools import lru_cache
 
 from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
 from normalize.numbers import ParsedCell, parse_cell
 from normalize.templates import TABLES, TableTemplate, detect_version, template
-from normalize.text import label_key, normalize_text, strip_ordinals
+from normalize.text import label_key, normalize_text, short_text_cache, strip_ordinals
 
 
 REPAIRABLE_FORMATS = ("pdf", "image")  # formats whose reading can split, merge or drop digits of a cell
@@ -65,7 +64,7 @@ def match_row(label: str, tpl: TableTemplate, cursor: int) -> tuple[str | None, 
     return key, score
 
 
-@lru_cache(maxsize=65536)
+@short_text_cache(maxsize=65536)
 def _scores(k: str, table: str, version: str, fuzzy: bool) -> list[tuple[float, int, str]]:
     """(score, row index, row key) of every template row the label key may name, best first."""
     out = []

@@ -3,13 +3,40 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 import opencc
 
 # t2s keeps 著 where mainland usage writes 着 (TOOLING.md §1); fix the few phrases these reports use.
 _PHRASE_FIXES = {"著力": "着力", "著手": "着手", "著重": "着重", "著眼": "着眼"}
 _QUOTES = "“”‘’\"'「」『』〝〞"
+
+
+SHORT = 256  # texts longer than this (a section body, a whole table) are not worth keeping in a cache
+_CACHES: list = []
+
+
+def short_text_cache(maxsize: int):
+    """`lru_cache` for a function of a text (and hashable options) that caches only short texts: labels and
+    cells repeat from report to report, long texts never do, and a cache full of them is memory a long batch
+    never gives back."""
+    def wrap(fn):
+        cached = lru_cache(maxsize=maxsize)(fn)
+
+        @wraps(fn)
+        def call(text, *args, **kwargs):
+            return cached(text, *args, **kwargs) if len(text) <= SHORT else fn(text, *args, **kwargs)
+
+        call.cache_clear, call.cache_info = cached.cache_clear, cached.cache_info
+        _CACHES.append(cached)
+        return call
+    return wrap
+
+
+def clear_text_caches() -> None:
+    """Empties every `short_text_cache` (a batch worker does, when its work is done)."""
+    for cache in _CACHES:
+        cache.cache_clear()
 
 
 @lru_cache(maxsize=1)
@@ -83,7 +110,7 @@ def strip_ordinals(label: str) -> str:
     return label
 
 
-@lru_cache(maxsize=65536)
+@short_text_cache(maxsize=65536)
 def label_key(label: str, keep_notes: bool = False) -> str:
     """A matching key: simplified, half-width, no ordinals, no notes in parentheses, no punctuation/spaces."""
     return normalized_key(normalize_text(label), keep_notes)

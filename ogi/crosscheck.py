@@ -13,14 +13,14 @@ from collections import defaultdict
 from normalize.templates import T3_COL_KEYS
 
 _CERTAIN = ("read", "blank", "inferred", "imputed")
+CARRY_ROWS = ("t3.carried_over.", "t3.carried_forward.")
 
 
-def cross_checks(tables: dict[str, list[dict]]) -> None:
-    """Adds rows to tables["checks"] and tables["issues"] in place."""
-    reports = tables["reports"]
-    cells = {(c["report_id"], c["path"], c["key"]): c for c in tables["cells"]
-             if c["key"].startswith(("t3.carried_over.", "t3.carried_forward."))}
-    _duplicates(reports, tables["issues"])
+def cross_checks(reports: list[dict], carry: dict[tuple[str, str], dict[str, tuple]], checks: list[dict],
+                 issues: list[dict]) -> None:
+    """Adds rows to `checks` and `issues`. `reports`: rows with report_id, path, sha256, agency and year;
+    `carry`: per (report_id, path), the report's `CARRY_ROWS` cells as {key: (value, status)}."""
+    _duplicates(reports, issues)
     by_agency: dict[str, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for r in reports:
         if r["agency"] and r["year"]:
@@ -31,19 +31,19 @@ def cross_checks(tables: dict[str, list[dict]]) -> None:
             if not before or len(before) != 1 or len(years[year]) != 1:
                 continue  # no year before, or duplicates: the pairing would be a guess
             prev, cur = before[0], years[year][0]
+            now, then = carry.get((cur["report_id"], cur["path"]), {}), carry.get((prev["report_id"], prev["path"]), {})
             for col in T3_COL_KEYS:
-                a = cells.get((cur["report_id"], cur["path"], f"t3.carried_over.{col}"))
-                b = cells.get((prev["report_id"], prev["path"], f"t3.carried_forward.{col}"))
-                if not a or not b or a["value"] is None or b["value"] is None:
+                (a, a_status), (b, b_status) = (now.get(f"t3.carried_over.{col}", (None, None)),
+                                                then.get(f"t3.carried_forward.{col}", (None, None)))
+                if a is None or b is None:
                     continue
-                ok = a["value"] == b["value"]
-                certain = a["status"] in _CERTAIN and b["status"] in _CERTAIN
-                tables["checks"].append({
+                ok = a == b
+                certain = a_status in _CERTAIN and b_status in _CERTAIN
+                checks.append({
                     "report_id": cur["report_id"], "path": cur["path"], "id": f"t3.carry.{col}", "ok": ok,
-                    "lhs": a["value"], "rhs": b["value"],
-                    "cause": None if ok else ("source" if certain else "extraction"),
-                    "detail": f"carried over {year} {a['value']:g} {'=' if ok else '≠'} carried forward "
-                              f"{year - 1} {b['value']:g} ({prev['path']})"})
+                    "lhs": a, "rhs": b, "cause": None if ok else ("source" if certain else "extraction"),
+                    "detail": f"carried over {year} {a:g} {'=' if ok else '≠'} carried forward "
+                              f"{year - 1} {b:g} ({prev['path']})"})
 
 
 def _duplicates(reports: list[dict], issues: list[dict]) -> None:

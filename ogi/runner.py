@@ -24,13 +24,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ogi import __version__
-from ogi.crosscheck import cross_checks
+from ogi.crosscheck import CARRY_ROWS, cross_checks
 
 if TYPE_CHECKING:
     import pandas as pd
 
 SKIPPED_SUFFIXES = (".json", ".tsv", ".parquet", ".duckdb", ".csv")  # data files, not reports
 TABLES = ("reports", "cells", "checks", "issues", "errors")
+DUCKDB_MEMORY = ("32MB", "1GB")  # copying the Parquet files into DuckDB needs little; more if it must
 SHARD_MIN = 200  # inputs per process when the tables are built in parallel
 HARD_GRACE = 10.0  # seconds past the time limit before a stuck worker process is ended
 _POOL_WORKER = "OGI_BATCH_POOL_WORKER"
@@ -217,7 +218,8 @@ def run_batch(paths: list[Path], out: Path, *, workers: int | None = None, timeo
     elif todo:
         _run_pool(todo, work, where, workers or os.cpu_count() or 1, timeout, bar)
     bar.close()
-    keep = write_all(inputs, where, out, workers or os.cpu_count() or 1)
+    # with Dask the cluster's worker processes stay up beside this one: the tables are built here alone
+    keep = write_all(inputs, where, out, 1 if engine == "dask" else workers or os.cpu_count() or 1)
     counts = keep["counts"][0]
     reports = keep["reports"]
     cells_by_status = {s: sum(r[f"cells_{s}"] for r in reports) for s in CELL_STATUSES}
@@ -261,6 +263,26 @@ def _run_dask(todo: list[Path], work: Path, timeout: float, scheduler: str | Non
         futures = client.map(process_many, chunks, work=str(work), timeout=timeout, pure=False)
         for fut in dask_completed(futures):
             bar.update(len(fut.result()))
+        del futures
+        client.run(release_memory)
+
+
+def release_memory() -> None:
+    """What a process keeps between files (text caches, freed heap) given back: by the Dask workers when
+    their part of the batch is done, and by this process before DuckDB builds its file."""
+    import ctypes
+    import gc
+
+    from normalize.text import clear_text_caches
+
+    clear_text_caches()
+    gc.collect()
+    if "pyarrow" in sys.modules:  # Arrow's own allocator keeps freed buffers for reuse
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def _progress(total: int, enabled: bool | None):
@@ -270,10 +292,11 @@ def _progress(total: int, enabled: bool | None):
     return tqdm(total=total, disable=not on or total == 0, unit="file", desc="ogi batch")
 
 
-def collect(inputs: list[Path], where: dict[Path, Path], sinks: dict[str, "_Sink"]) -> dict[str, list[dict]]:
+def collect(inputs: list[Path], where: dict[Path, Path], sinks: dict[str, "_Sink"]) -> dict:
     """Streams the five long tables, in input order, from the per-file results into `sinks`; returns what
-    the cross-report checks need (report rows and the carried-over/forward cells), which stays small."""
-    keep: dict[str, list[dict]] = {"reports": [], "cells": [], "checks": [], "issues": []}
+    the summary and the cross-report checks need, which stays small: `reports` (a few columns of each
+    report row) and `carry` (each report's carried-over/forward cells, see `cross_checks`)."""
+    keep: dict = {"reports": [], "carry": {}}
     for p in inputs:
         hit = where[p]
         if not hit.exists():
@@ -290,6 +313,7 @@ def collect(inputs: list[Path], where: dict[Path, Path], sinks: dict[str, "_Sink
             continue
         doc, rid = res["report"], res["sha256"]
         counts = {s: 0 for s in CELL_STATUSES}
+        carry = {}
         for c in doc["cells"]:
             counts[c["status"]] += 1
             at = c["at"]
@@ -300,8 +324,8 @@ def collect(inputs: list[Path], where: dict[Path, Path], sinks: dict[str, "_Sink
                    "at_bbox": ",".join(map(str, at["bbox"])) if at.get("bbox") else None,
                    "at_ocr_confidence": at.get("ocr_confidence")}
             sinks["cells"].add(row)
-            if c["key"].startswith(("t3.carried_over.", "t3.carried_forward.")):
-                keep["cells"].append({k: row[k] for k in ("report_id", "path", "key", "value", "status")})
+            if c["key"].startswith(CARRY_ROWS):
+                carry[sys.intern(c["key"])] = (c["value"], sys.intern(c["status"]))
         for c in doc["checks"]:
             sinks["checks"].add({"report_id": rid, "path": str(p), **c})
         for i in doc["issues"]:
@@ -315,8 +339,13 @@ def collect(inputs: list[Path], where: dict[Path, Path], sinks: dict[str, "_Sink
                "templates": json.dumps(rep["templates"]), "status": doc["status"],
                **{f"cells_{s}": n for s, n in counts.items()}, "seconds": res.get("seconds")}
         sinks["reports"].add(row)
-        keep["reports"].append(row)
+        keep["reports"].append({k: row[k] for k in _KEPT})  # only what the summary and cross-checks need
+        if carry and rep["agency"] and rep["year"]:
+            keep["carry"][(rid, str(p))] = carry
     return keep
+
+
+_KEPT = ("report_id", "path", "sha256", "agency", "year", "status", *(f"cells_{s}" for s in CELL_STATUSES))
 
 
 def _schemas():
@@ -351,7 +380,9 @@ class _Sink:
     def __init__(self, name: str, out: Path, schema, tag: str = "", head: bool = True) -> None:
         import pyarrow.parquet as pq
 
-        self.name, self.out, self.schema, self.rows, self.count = name, out, schema, [], 0
+        self.name, self.out, self.schema, self.count = name, out, schema, 0
+        self.columns: dict[str, list] = {n: [] for n in schema.names}  # rows kept as columns: few objects
+        self.pending = 0
         self.tmp_parquet = out / f".tmp-{tag}{name}.parquet"
         self.tmp_csv = out / f".tmp-{tag}{name}.csv"
         self.parquet = pq.ParquetWriter(self.tmp_parquet, schema)
@@ -359,22 +390,24 @@ class _Sink:
         self.csv_header = head
 
     def add(self, row: dict) -> None:
-        self.rows.append(row)
-        if len(self.rows) >= self.CHUNK:
+        for name, column in self.columns.items():
+            column.append(row.get(name))
+        self.pending += 1
+        if self.pending >= self.CHUNK:
             self.flush()
 
     def flush(self) -> None:
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
-        table = pa.Table.from_pylist(self.rows, schema=self.schema)
+        table = pa.Table.from_pydict(self.columns, schema=self.schema)
         if table.num_rows or self.csv_header:
             self.parquet.write_table(table)
             with open(self.tmp_csv, "ab") as f:
                 pacsv.write_csv(table, f, pacsv.WriteOptions(include_header=self.csv_header))
         self.csv_header = False
-        self.count += len(self.rows)
-        self.rows = []
+        self.count += self.pending
+        self.columns, self.pending = {n: [] for n in self.schema.names}, 0
 
     def close(self) -> None:
         self.flush()
@@ -384,7 +417,7 @@ class _Sink:
         """Adds a closed shard's rows (its two files) after this sink's own, in order, with bounded memory."""
         import pyarrow.parquet as pq
 
-        for batch in pq.ParquetFile(parquet).iter_batches():
+        for batch in pq.ParquetFile(parquet).iter_batches(batch_size=self.CHUNK):  # not 65,536 rows at once
             self.parquet.write_batch(batch)
         with open(self.tmp_csv, "ab") as dst, open(csv, "rb") as src:
             while block := src.read(1 << 20):
@@ -414,13 +447,19 @@ def _publish(sinks: dict[str, _Sink], out: Path) -> None:
     for sink in sinks.values():
         sink.close()
     tmp_db = out / ".tmp-ogi.duckdb"
-    tmp_db.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp_db), config={"memory_limit": "256MB", "threads": 1, "preserve_insertion_order": False})
-    try:
-        for name, sink in sinks.items():
-            con.execute(f"create table {name} as select * from read_parquet(?)", [str(sink.tmp_parquet)])
-    finally:
-        con.close()
+    for limit in DUCKDB_MEMORY:
+        tmp_db.unlink(missing_ok=True)
+        con = duckdb.connect(str(tmp_db), config={"memory_limit": limit, "threads": 1,
+                                                  "preserve_insertion_order": False})
+        try:
+            for name, sink in sinks.items():
+                con.execute(f"create table {name} as select * from read_parquet(?)", [str(sink.tmp_parquet)])
+            break
+        except duckdb.OutOfMemoryException:
+            if limit == DUCKDB_MEMORY[-1]:
+                raise
+        finally:
+            con.close()
     for sink in sinks.values():
         sink.publish()
     os.replace(tmp_db, out / "ogi.duckdb")
@@ -445,23 +484,25 @@ def write_all(inputs: list[Path], where: dict[Path, Path], out: Path, workers: i
     step = -(-len(inputs) // n) if inputs else 1
     shards = [inputs[i:i + step] for i in range(0, len(inputs), step)] or [[]]
     if len(shards) == 1:
-        results = [_write_shard(0, shards[0], where, out)]
+        sinks = {name: _Sink(name, out, schemas[name]) for name in TABLES}
+        keep = collect(shards[0], where, sinks)
     else:
         with ProcessPoolExecutor(max_workers=len(shards)) as pool:
             parts = [{p: where[p] for p in shard} for shard in shards]
             results = list(pool.map(_write_shard, range(len(shards)), shards, parts, [out] * len(shards)))
-    sinks = {name: _Sink(name, out, schemas[name]) for name in TABLES}
-    for name, sink in sinks.items():
-        sink.flush()  # the header
-        for _keep, files in results:
-            sink.append(*files[name])
-    keep = {"reports": [r for k, _ in results for r in k["reports"]],
-            "cells": [c for k, _ in results for c in k["cells"]]}
-    extra = {"checks": [], "issues": []}
-    cross_checks({**keep, **extra})
+        sinks = {name: _Sink(name, out, schemas[name]) for name in TABLES}
+        for name, sink in sinks.items():
+            sink.flush()  # the header
+            for _keep, files in results:
+                sink.append(*files[name])
+        keep = {"reports": [r for k, _ in results for r in k["reports"]],
+                "carry": {key: cells for k, _ in results for key, cells in k["carry"].items()}}
+    extra: dict[str, list[dict]] = {"checks": [], "issues": []}
+    cross_checks(keep["reports"], keep["carry"], extra["checks"], extra["issues"])
     for name, rows in extra.items():
         for row in rows:
             sinks[name].add(row)
+    release_memory()  # before DuckDB takes its share
     _publish(sinks, out)
     keep["counts"] = [{name: sinks[name].count for name in TABLES}]
     return keep

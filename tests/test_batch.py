@@ -269,6 +269,28 @@ def test_tables_built_in_parallel_shards_equal_one_process(tmp_path, monkeypatch
     assert con.execute("select count(*) from cells").fetchone()[0] == len(raw_b)
 
 
+def test_duckdb_short_of_memory_is_given_more_and_the_tables_are_complete(tmp_path, monkeypatch):
+    import ogi.runner
+
+    src = tmp_path / "src"
+    _corpus_of(src, 12)
+    run_batch([src], tmp_path / "plain", workers=1, progress=False)
+    monkeypatch.setattr(ogi.runner, "DUCKDB_MEMORY", ("256KB", "1GB"))  # 256KB cannot hold one block
+    run_batch([src], tmp_path / "tight", workers=1, progress=False, force=True)
+    for out in ("plain", "tight"):
+        con = duckdb.connect(str(tmp_path / out / "ogi.duckdb"), read_only=True)
+        counts = [con.execute(f"select count(*) from {t}").fetchone()[0] for t in ("reports", "cells", "checks")]
+        assert counts[1] == len(pd.read_parquet(tmp_path / out / "cells.parquet")) > 0
+        con.close()
+        if out == "plain":
+            expected = counts
+    assert counts == expected
+    assert not list((tmp_path / "tight").glob(".tmp-*"))
+    monkeypatch.setattr(ogi.runner, "DUCKDB_MEMORY", ("256KB",))
+    with pytest.raises(duckdb.OutOfMemoryException):
+        run_batch([src], tmp_path / "tight", workers=1, progress=False, force=True)
+
+
 def test_python_api_batch_and_load(tmp_path):
     import ogi
 
