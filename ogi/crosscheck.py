@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from normalize.templates import T3_COL_KEYS
 
@@ -16,10 +17,10 @@ _CERTAIN = ("read", "blank", "inferred", "imputed")
 CARRY_ROWS = ("t3.carried_over.", "t3.carried_forward.")
 
 
-def cross_checks(reports: list[dict], carry: dict[tuple[str, str], dict[str, tuple]], checks: list[dict],
+def cross_checks(reports: list[dict], carry: Callable[[str, str], dict[str, tuple]], checks: list[dict],
                  issues: list[dict]) -> None:
     """Adds rows to `checks` and `issues`. `reports`: rows with report_id, path, sha256, agency and year;
-    `carry`: per (report_id, path), the report's `CARRY_ROWS` cells as {key: (value, status)}."""
+    `carry(report_id, path)`: the report's `CARRY_ROWS` cells as {key: (value, status)}."""
     _duplicates(reports, issues)
     by_agency: dict[str, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for r in reports:
@@ -31,7 +32,7 @@ def cross_checks(reports: list[dict], carry: dict[tuple[str, str], dict[str, tup
             if not before or len(before) != 1 or len(years[year]) != 1:
                 continue  # no year before, or duplicates: the pairing would be a guess
             prev, cur = before[0], years[year][0]
-            now, then = carry.get((cur["report_id"], cur["path"]), {}), carry.get((prev["report_id"], prev["path"]), {})
+            now, then = carry(cur["report_id"], cur["path"]), carry(prev["report_id"], prev["path"])
             for col in T3_COL_KEYS:
                 (a, a_status), (b, b_status) = (now.get(f"t3.carried_over.{col}", (None, None)),
                                                 then.get(f"t3.carried_forward.{col}", (None, None)))

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 SKIPPED_SUFFIXES = (".json", ".tsv", ".parquet", ".duckdb", ".csv")  # data files, not reports
 TABLES = ("reports", "cells", "checks", "issues", "errors")
-DUCKDB_MEMORY = ("32MB", "1GB")  # copying the Parquet files into DuckDB needs little; more if it must
+DUCKDB_MEMORY = ("16MB", "1GB")  # copying the Parquet files into DuckDB needs little; more if it must
 SHARD_MIN = 200  # inputs per process when the tables are built in parallel
 HARD_GRACE = 10.0  # seconds past the time limit before a stuck worker process is ended
 _POOL_WORKER = "OGI_BATCH_POOL_WORKER"
@@ -219,17 +219,12 @@ def run_batch(paths: list[Path], out: Path, *, workers: int | None = None, timeo
         _run_pool(todo, work, where, workers or os.cpu_count() or 1, timeout, bar)
     bar.close()
     # with Dask the cluster's worker processes stay up beside this one: the tables are built here alone
-    keep = write_all(inputs, where, out, 1 if engine == "dask" else workers or os.cpu_count() or 1)
-    counts = keep["counts"][0]
-    reports = keep["reports"]
-    cells_by_status = {s: sum(r[f"cells_{s}"] for r in reports) for s in CELL_STATUSES}
-    by_status: dict[str, int] = {}
-    for r in reports:
-        by_status[r["status"]] = by_status.get(r["status"], 0) + 1
+    written = write_all(inputs, where, out, 1 if engine == "dask" else workers or os.cpu_count() or 1)
     failing = _count_failing(out)
-    return BatchResult(out=out, inputs=len(inputs), reports=len(reports), errors=counts["errors"],
-                       done_before=len(inputs) - len(todo), by_status=by_status, cells_by_status=cells_by_status,
-                       failing_checks=failing, seconds=round(time.perf_counter() - start, 2))
+    return BatchResult(out=out, inputs=len(inputs), reports=written.rows["reports"], errors=written.rows["errors"],
+                       done_before=len(inputs) - len(todo), by_status=written.by_status,
+                       cells_by_status=written.cells_by_status, failing_checks=failing,
+                       seconds=round(time.perf_counter() - start, 2))
 
 
 def _count_failing(out: Path) -> int:
@@ -296,7 +291,7 @@ def collect(inputs: list[Path], where: dict[Path, Path], sinks: dict[str, "_Sink
     """Streams the five long tables, in input order, from the per-file results into `sinks`; returns what
     the summary and the cross-report checks need, which stays small: `reports` (a few columns of each
     report row) and `carry` (each report's carried-over/forward cells, see `cross_checks`)."""
-    keep: dict = {"reports": [], "carry": {}}
+    keep: dict = {"reports": [], "carry": {}, "cells_by_status": dict.fromkeys(CELL_STATUSES, 0)}
     for p in inputs:
         hit = where[p]
         if not hit.exists():
@@ -325,7 +320,7 @@ def collect(inputs: list[Path], where: dict[Path, Path], sinks: dict[str, "_Sink
                    "at_ocr_confidence": at.get("ocr_confidence")}
             sinks["cells"].add(row)
             if c["key"].startswith(CARRY_ROWS):
-                carry[sys.intern(c["key"])] = (c["value"], sys.intern(c["status"]))
+                carry[c["key"]] = (c["value"], c["status"])
         for c in doc["checks"]:
             sinks["checks"].add({"report_id": rid, "path": str(p), **c})
         for i in doc["issues"]:
@@ -340,12 +335,14 @@ def collect(inputs: list[Path], where: dict[Path, Path], sinks: dict[str, "_Sink
                **{f"cells_{s}": n for s, n in counts.items()}, "seconds": res.get("seconds")}
         sinks["reports"].add(row)
         keep["reports"].append({k: row[k] for k in _KEPT})  # only what the summary and cross-checks need
+        for status, n in counts.items():
+            keep["cells_by_status"][status] += n
         if carry and rep["agency"] and rep["year"]:
-            keep["carry"][(rid, str(p))] = carry
+            keep["carry"][(rid, str(p))] = json.dumps(carry)  # one string, not 16 objects, per report
     return keep
 
 
-_KEPT = ("report_id", "path", "sha256", "agency", "year", "status", *(f"cells_{s}" for s in CELL_STATUSES))
+_KEPT = ("report_id", "path", "sha256", "agency", "year", "status")
 
 
 def _schemas():
@@ -476,7 +473,16 @@ def _write_shard(index: int, inputs: list[Path], where: dict[Path, Path], out: P
     return keep, {name: (s.tmp_parquet, s.tmp_csv, s.count) for name, s in sinks.items()}
 
 
-def write_all(inputs: list[Path], where: dict[Path, Path], out: Path, workers: int = 1) -> dict[str, list[dict]]:
+@dataclass(frozen=True)
+class Written:
+    """What `write_all` wrote: rows per table, reports by status, cells by status."""
+
+    rows: dict[str, int]
+    by_status: dict[str, int]
+    cells_by_status: dict[str, int]
+
+
+def write_all(inputs: list[Path], where: dict[Path, Path], out: Path, workers: int = 1) -> Written:
     """Parquet, CSV and one DuckDB file, built with bounded memory; each output replaced atomically.
     The rows are built by `workers` processes over contiguous shards of the inputs, joined in order."""
     schemas = _schemas()
@@ -496,18 +502,22 @@ def write_all(inputs: list[Path], where: dict[Path, Path], out: Path, workers: i
             for _keep, files in results:
                 sink.append(*files[name])
         keep = {"reports": [r for k, _ in results for r in k["reports"]],
-                "carry": {key: cells for k, _ in results for key, cells in k["carry"].items()}}
+                "carry": {key: cells for k, _ in results for key, cells in k["carry"].items()},
+                "cells_by_status": {s: sum(k["cells_by_status"][s] for k, _ in results) for s in CELL_STATUSES}}
     extra: dict[str, list[dict]] = {"checks": [], "issues": []}
-    cross_checks(keep["reports"], keep["carry"], extra["checks"], extra["issues"])
+    cross_checks(keep["reports"], lambda rid, path: json.loads(keep["carry"].get((rid, path), "{}")),
+                 extra["checks"], extra["issues"])
     for name, rows in extra.items():
         for row in rows:
             sinks[name].add(row)
+    by_status: dict[str, int] = {}
+    for r in keep["reports"]:
+        by_status[r["status"]] = by_status.get(r["status"], 0) + 1
+    cells_by_status = keep["cells_by_status"]
+    keep.clear()
     release_memory()  # before DuckDB takes its share
     _publish(sinks, out)
-    keep["counts"] = [{name: sinks[name].count for name in TABLES}]
-    return keep
-
-
+    return Written({name: sinks[name].count for name in TABLES}, by_status, cells_by_status)
 
 
 @dataclass(frozen=True)
