@@ -372,7 +372,7 @@ class _Sink:
     """One long table written in chunks to a temporary Parquet and CSV file (the CSV with a UTF-8 BOM and
     a header only when `head` is set: shards written in parallel are joined after the head one)."""
 
-    CHUNK = 10_000
+    CHUNK = 5_000  # rows per Parquet row group; also what a table buffers before writing
 
     def __init__(self, name: str, out: Path, schema, tag: str = "", head: bool = True) -> None:
         import pyarrow.parquet as pq
