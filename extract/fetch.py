@@ -28,53 +28,39 @@ report attachments (PDF/DOC/DOCX/WPS) when the page has any, else the page — w
 from __future__ import annotations
 
 import asyncio
-import csv
 import hashlib
-import json
 import os
 import re
 import tempfile
-import unicodedata
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
-from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
-import lxml.html
-from lxml.etree import ParserError
 from protego import Protego
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from extract.fetch_links import (DEFAULT_TITLE, DOC_EXTS, Entry, FetchError, _ext_of, _http_link, disposition_name,
+                                 parse_listing, parse_page, parse_years, read_url_file, safe_name)
+from extract.fetch_store import MANIFEST_COLUMNS, ManifestRow, Skipped, _Store, read_manifest
 from extract.html import decode_html
 from extract.sniff import ReadError
-from ogi.runner import _write_atomic  # the same atomic replace as the batch's tables
+
+__all__ = ["DEFAULT_TITLE", "MANIFEST_COLUMNS", "Entry", "FetchConfig", "FetchError", "FetchResult", "ManifestRow",
+           "Skipped", "default_user_agent", "disposition_name", "fetch", "parse_listing", "parse_years",
+           "read_manifest", "read_url_file", "safe_name"]
 
 UA_TOKEN = "ogi-fetch"
-DOC_EXTS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".zip")
 READ_EXTS = (".pdf", ".doc", ".docx", ".wps")  # the attachment kinds ogi reads as reports
 PAGE_EXTS = (".html", ".htm", ".shtml", ".jhtml", ".xhtml")
-DEFAULT_TITLE = r"年度报告|年报"
-MANIFEST_COLUMNS = ("url", "final_url", "listing_url", "title", "publish_date", "http_status", "content_type",
-                    "charset", "sha256", "bytes", "fetched_at", "file", "role", "parent_url", "read", "etag",
-                    "last_modified")
-SKIPPED_COLUMNS = ("url", "listing_url", "title", "reason", "http_status", "detail")
 _REDIRECTS = (301, 302, 303, 307, 308)
 _MAGIC = ((b"%PDF", ".pdf"), (b"\xd0\xcf\x11\xe0", ".doc"), (b"PK\x03\x04", ".zip"))
 _TYPES = {"application/pdf": ".pdf", "application/msword": ".doc", "application/vnd.ms-excel": ".xls",
           "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
           "application/zip": ".zip", "application/kswps": ".wps", "application/vnd.ms-works": ".wps"}
-_NEXT = re.compile(r"^\s*(下一页|下页|后页|后一页|尾页|末页|next|>|>>|›|»)\s*$", re.I)
-_PAGER_JS = re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([\w.-]+)['\"]\s*,"
-                       r"\s*['\"](\w+)['\"]")
-_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_PUBDATE_META = ("pubdate", "publishdate", "firstpublishedtime", "dc.date", "article:published_time")
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
-MAX_NAME_BYTES = 150
-MAX_ATTACHMENTS = 30
 
 
 def default_user_agent(contact: str | None = None) -> str:
@@ -103,48 +89,6 @@ class FetchConfig:
     max_pages: int = 50  # listing pages followed
     max_crawl_delay: float = 30.0  # a robots.txt Crawl-delay is honoured up to this
 
-
-@dataclass(frozen=True)
-class ManifestRow:
-    """One stored file: where it came from and what it is. `file` is relative to RAW (POSIX)."""
-    url: str
-    final_url: str
-    listing_url: str
-    title: str
-    publish_date: str
-    http_status: int
-    content_type: str
-    charset: str
-    sha256: str
-    bytes: int
-    fetched_at: str
-    file: str
-    role: str  # page | attachment | document (a report linked directly)
-    parent_url: str = ""
-    read: bool = False  # the reading copy of its report (handed to `ogi batch`)
-    etag: str = ""
-    last_modified: str = ""
-
-
-@dataclass(frozen=True)
-class Skipped:
-    url: str
-    listing_url: str
-    title: str
-    reason: str  # robots | http | timeout | network | redirects | too_large | not_report | error
-    http_status: int | None = None
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class Entry:
-    """A report to fetch: from a listing (title, date) or from a list of URLs."""
-    url: str
-    title: str = ""
-    publish_date: str = ""
-    listing_url: str = ""
-
-
 @dataclass(frozen=True)
 class FetchResult:
     raw: Path
@@ -168,322 +112,6 @@ class FetchResult:
         if self.batch is not None:
             text += self.batch.summary()
         return text
-
-
-class FetchError(Exception):
-    """The fetch cannot start or its listing cannot be read at all."""
-
-
-# ---------------------------------------------------------------------------------------------- parsing
-
-
-def safe_name(raw: str, default: str = "file") -> str:
-    """A file name without directories, controls, hidden dots or reserved names, at most MAX_NAME_BYTES."""
-    name = unicodedata.normalize("NFC", raw.replace("\\", "/").split("/")[-1])
-    name = "".join(c for c in name if unicodedata.category(c)[0] != "C")
-    name = re.sub(r'[<>:"|?*]', "_", name).strip().strip(".").strip()
-    if not name:
-        name = default
-    stem, ext = os.path.splitext(name)
-    if not re.fullmatch(r"\.[A-Za-z0-9]{1,8}", ext):
-        stem, ext = name, ""
-    ext = ext.lower()
-    while len((stem + ext).encode("utf-8")) > MAX_NAME_BYTES:
-        stem = stem[:-1]
-    if stem.split(".")[0].upper() in _RESERVED or not stem:
-        stem = "_" + stem
-    return stem + ext
-
-
-def disposition_name(raw_headers: Sequence[tuple[bytes, bytes]]) -> str | None:
-    """The file name of a Content-Disposition header (RFC 6266 `filename*` first), raw bytes decoded as
-    UTF-8, else GB18030 (Chinese servers send both)."""
-    value = next((v for k, v in raw_headers if k.lower() == b"content-disposition"), None)
-    if not value:
-        return None
-    for enc in ("utf-8", "gb18030", "latin-1"):
-        try:
-            text = value.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    m = re.search(r"filename\*\s*=\s*([\w-]+)'[^']*'([^;]+)", text, re.I)
-    if m:
-        try:
-            return unquote(m.group(2).strip().strip('"'), encoding=m.group(1), errors="strict")
-        except (LookupError, UnicodeDecodeError):
-            pass
-    m = re.search(r'filename\s*=\s*"([^"]*)"', text, re.I) or re.search(r"filename\s*=\s*([^;]+)", text, re.I)
-    if not m:
-        return None
-    name = m.group(1).strip()
-    return unquote(name) if re.search(r"%[0-9A-Fa-f]{2}", name) else name
-
-
-def _ext_of(url: str) -> str:
-    return os.path.splitext(unquote(urlsplit(url).path))[1].lower()
-
-
-def _year(title: str) -> int | None:
-    m = _YEAR.search(title)
-    return int(m.group(1)) if m else None
-
-
-def _date(text: str) -> str:
-    m = _DATE.search(text or "")
-    if not m:
-        return ""
-    y, mo, d = (int(g) for g in m.groups())
-    return f"{y:04d}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 else ""
-
-
-def _parse(text: str, base: str):
-    try:
-        root = lxml.html.document_fromstring(text.encode("utf-8"),
-                                             parser=lxml.html.HTMLParser(encoding="utf-8", huge_tree=False))
-    except (ParserError, ValueError):
-        return None
-    try:
-        root.make_links_absolute(base, resolve_base_href=True)
-    except ValueError:
-        pass
-    return root
-
-
-def _http_link(href: str | None) -> str | None:
-    if not href:
-        return None
-    url = urldefrag(href.strip())[0]
-    return url if urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname else None
-
-
-def _link_title(a) -> str:
-    text = " ".join(a.text_content().split())
-    attr = " ".join((a.get("title") or "").split())
-    return attr if len(attr) > len(text.rstrip(".…")) else text  # listings cut long titles, keep the full one
-
-
-def parse_listing(text: str, url: str, title_re: re.Pattern, years: tuple[int, int] | None
-                  ) -> tuple[list[Entry], list[str]]:
-    """Report entries (by title and year) and the pagination links of one listing page."""
-    root = _parse(text, url)
-    if root is None:
-        return [], []
-    entries: dict[str, Entry] = {}
-    pages: list[str] = []
-    here = urlsplit(url)
-    folder = here.path.rsplit("/", 1)[0] + "/"
-    for a in root.iter("a"):
-        link = _http_link(a.get("href"))
-        if not link:
-            continue
-        title = _link_title(a)
-        target = urlsplit(link)
-        if title_re.search(title):
-            if link in entries or not _in_years(title, a, years):
-                continue
-            entries[link] = Entry(link, title, _entry_date(a), url)
-        elif target.netloc == here.netloc and target.path.startswith(folder) and link != url and \
-                (_NEXT.match(title) or title.strip().isdigit()):
-            pages.append(link)
-    for m in _PAGER_JS.finditer(text):
-        total, prefix, ext = int(m.group(1)), m.group(3), m.group(4)
-        pages.extend(urljoin(url, prefix + (f"_{i}" if i else "") + "." + ext) for i in range(min(total, 1000)))
-    return list(entries.values()), list(dict.fromkeys(p for p in pages if p != url))
-
-
-def _entry_date(a) -> str:
-    node = a
-    for _ in range(4):  # the date sits beside the link, in its list item or table row
-        node = node.getparent()
-        if node is None:
-            return ""
-        if node.tag in ("li", "tr", "dd", "dl", "p", "div"):
-            d = _date(node.text_content())
-            if d or node.tag in ("li", "tr"):
-                return d
-    return ""
-
-
-def _in_years(title: str, a, years: tuple[int, int] | None) -> bool:
-    if years is None:
-        return True
-    year = _year(title)
-    if year is None:  # reports come out early the next year: the listing date's year minus one
-        d = _entry_date(a)
-        year = int(d[:4]) - 1 if d else None
-    return year is None or years[0] <= year <= years[1]
-
-
-def parse_page(text: str, url: str) -> tuple[str, str, list[tuple[str, str]]]:
-    """A report page's title, publish date and attachment links (url, link text)."""
-    root = _parse(text, url)
-    if root is None:
-        return "", "", []
-    title_el = root.find(".//title")
-    title = " ".join(title_el.text_content().split()) if title_el is not None else ""
-    for meta in root.iter("meta"):
-        if (meta.get("name") or "").lower() == "articletitle" and meta.get("content"):
-            title = " ".join(meta.get("content").split())
-    date = next((_date(m.get("content") or "") for m in root.iter("meta")
-                 if (m.get("name") or m.get("property") or "").lower() in _PUBDATE_META and m.get("content")), "")
-    if not date:
-        m = re.search(r"(?:发布日期|发布时间|成文日期)\s*[:：]\s*(\S{8,12})", text)
-        date = _date(m.group(1)) if m else ""
-    found: dict[str, str] = {}
-    for el in root.iter("a", "iframe", "embed", "object"):
-        link = _http_link(el.get("href") or el.get("src") or el.get("data"))
-        if not link or link == url:
-            continue
-        label = " ".join(el.text_content().split()) if el.tag == "a" else ""
-        if _ext_of(link) in DOC_EXTS or re.search(r"\.(" + "|".join(e[1:] for e in DOC_EXTS) + r")\s*$", label, re.I):
-            found.setdefault(link, label)
-    return title, date, list(found.items())[:MAX_ATTACHMENTS]
-
-
-def read_url_file(path: str | Path) -> list[Entry]:
-    """One URL a line, optionally a tab and a title; blank lines and `#` comments ignored."""
-    entries = []
-    for line in Path(path).read_text(encoding="utf-8-sig").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        url, _, title = line.partition("\t")
-        if not _http_link(url):
-            raise FetchError(f"{path}: not an http(s) URL: {url[:200]}")
-        entries.append(Entry(url.strip(), title.strip()))
-    return entries
-
-
-def parse_years(text: str | None) -> tuple[int, int] | None:
-    """`2019-2024`, `2023`, `2019-` or `-2022`."""
-    if not text:
-        return None
-    m = re.fullmatch(r"\s*(\d{4})?\s*(-)?\s*(\d{4})?\s*", text)
-    if not m or not (m.group(1) or m.group(3)):
-        raise ValueError(f"years: {text!r} is not YEAR, FROM-TO, FROM- or -TO")
-    lo = int(m.group(1)) if m.group(1) else 1900
-    hi = int(m.group(3)) if m.group(3) else (lo if not m.group(2) else 9999)
-    return lo, hi
-
-
-# --------------------------------------------------------------------------------------------- the store
-
-
-def _cell(value) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else ""
-    return " ".join(str(value).split()) if value is not None else ""
-
-
-def _tsv(columns: Sequence[str], rows: Iterable[dict]) -> bytes:
-    lines = ["\t".join(columns)] + ["\t".join(_cell(r[c]) for c in columns) for r in rows]
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def read_manifest(raw: str | Path) -> list[ManifestRow]:
-    path = Path(raw) / "manifest.tsv"
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8", newline="") as f:
-        reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
-        types = {f.name: f.type for f in fields(ManifestRow)}
-        rows = []
-        for rec in reader:
-            vals = {k: rec.get(k) or "" for k in types}
-            vals["http_status"] = int(vals["http_status"] or 0)
-            vals["bytes"] = int(vals["bytes"] or 0)
-            vals["read"] = vals["read"] == "yes"
-            rows.append(ManifestRow(**vals))
-    return rows
-
-
-class _Store:
-    """RAW/: files by host, manifest.tsv, skipped.tsv, and the crawler's cache under .fetch/."""
-
-    def __init__(self, raw: Path) -> None:
-        self.raw = raw
-        self.state = raw / ".fetch"
-        self.tmp = self.state / "tmp"
-        self.bodies = self.state / "bodies"
-        for d in (raw, self.tmp, self.bodies):
-            d.mkdir(parents=True, exist_ok=True)
-        for stale in [*self.tmp.iterdir(), *raw.glob(".tmp-*"), *self.state.glob(".tmp-*")]:  # a killed run
-            stale.unlink(missing_ok=True)
-        self.rows = read_manifest(raw)
-        cache = self.state / "cache.json"
-        self.cache: dict[str, dict] = json.loads(cache.read_text("utf-8")) if cache.exists() else {}
-        self.by_sha = {r.sha256: r.file for r in self.rows if (raw / r.file).is_file()}
-        self.taken: set[str] = set()
-
-    def row_index(self, url: str, sha: str) -> int | None:
-        return next((i for i, r in enumerate(self.rows) if r.url == url and r.sha256 == sha), None)
-
-    def place(self, tmp: Path, sha: str, host: str, name: str) -> str:
-        """Move a downloaded body into RAW/<host>/ under a fresh name; the same bytes are stored once."""
-        known = self.by_sha.get(sha)
-        if known and (self.raw / known).is_file():
-            tmp.unlink(missing_ok=True)
-            return known
-        folder = self.raw / safe_name(host.replace(":", "_"), "host")
-        folder.mkdir(exist_ok=True)
-        stem, ext = os.path.splitext(name)
-        for i in range(1, 10_000):
-            candidate = folder / (name if i == 1 else f"{stem}-{i}{ext}")
-            rel = candidate.relative_to(self.raw).as_posix()
-            if not candidate.exists() and rel not in self.taken:
-                break
-        else:
-            raise FetchError(f"{folder}: no free name for {name}")
-        assert candidate.resolve().parent == folder.resolve()  # safe_name leaves no way out
-        os.replace(tmp, candidate)
-        self.taken.add(rel)
-        self.by_sha[sha] = rel
-        return rel
-
-    def keep_body(self, tmp: Path, sha: str) -> str:
-        """Listing pages and robots.txt: kept for conditional requests, not part of the store."""
-        target = self.bodies / sha
-        if target.exists():
-            tmp.unlink(missing_ok=True)
-        else:
-            os.replace(tmp, target)
-        return target.relative_to(self.raw).as_posix()
-
-    def add(self, row: ManifestRow) -> tuple[ManifestRow, bool]:
-        i = self.row_index(row.url, row.sha256)
-        if i is not None and (self.raw / self.rows[i].file).is_file():
-            return self.rows[i], False
-        if i is not None:  # its file was removed since: the new copy takes its place
-            del self.rows[i]
-        self.rows.append(row)
-        self.save()
-        return row, True
-
-    def mark_read(self, keys: set[tuple[str, str]], pages: set[tuple[str, str]]) -> None:
-        """The reading copies of one report: `keys` become read, the page rows in `pages` not."""
-        changed = False
-        for i, r in enumerate(self.rows):
-            key = (r.url, r.sha256)
-            want = True if key in keys else (False if key in pages else r.read)
-            if want != r.read:
-                self.rows[i] = replace(r, read=want)
-                changed = True
-        if changed:
-            self.save()
-
-    def save(self) -> None:
-        self.rows.sort(key=lambda r: (r.url, r.fetched_at))  # one order, whatever order the downloads ended in
-        _write_atomic(self.raw / "manifest.tsv", _tsv(MANIFEST_COLUMNS, (asdict(r) for r in self.rows)))
-        _write_atomic(self.state / "cache.json", json.dumps(self.cache, ensure_ascii=False, indent=0).encode())
-
-    def save_skipped(self, skipped: Sequence[Skipped]) -> None:
-        rows = sorted((asdict(s) for s in skipped), key=lambda r: (r["url"], r["reason"]))
-        _write_atomic(self.raw / "skipped.tsv", _tsv(SKIPPED_COLUMNS, rows))
-
-
-# ----------------------------------------------------------------------------------------- the crawler
-
 
 class _Transient(Exception):
     """A 5xx answer: retried."""

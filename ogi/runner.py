@@ -14,7 +14,6 @@ import json
 import os
 import signal
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from extract.files import write_atomic
 from ogi import __version__
 from ogi.crosscheck import CARRY_ROWS, cross_checks
 
@@ -79,19 +79,6 @@ def discover(paths: list[Path], out: Path) -> list[Path]:
 
 def _key(data: bytes) -> str:
     return f"{hashlib.sha256(data).hexdigest()}-{__version__}"
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class _Timeout(Exception):
@@ -183,7 +170,7 @@ def _run_pool(todo: list[Path], work: Path, where: dict[Path, Path], n: int, tim
 
 
 def _store(target: Path, result: dict, path: str) -> tuple[str, bool]:
-    _write_atomic(target, json.dumps(result, ensure_ascii=False).encode("utf-8"))
+    write_atomic(target, json.dumps(result, ensure_ascii=False).encode("utf-8"))
     return path, False
 
 
