@@ -24,6 +24,7 @@ MIN_RULE = 24  # px: a rule is at least this long (text strokes at 150 dpi are s
 MIN_TABLE = 60  # px: a table is at least this wide and tall
 SPECK = 5  # px of ink: smaller components in a cell are noise
 RULE_DARK = 14  # grey levels darker than the paper all along a rule
+_RULE_GAP = 2  # px between the full-length lines of one rule, at most (more: two rules side by side)
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,13 @@ def _positions(mask: np.ndarray, axis: int, min_run: int) -> list[int]:
     for g in out:
         top = max(runs[p] for p in g)
         near = [p for p in g if runs[p] >= 0.8 * top]
-        centres.append(int(round(sum(near) / len(near))))
+        rules: list[list[int]] = [[near[0]]]
+        for p in near[1:]:  # two rules a few pixels apart (an empty column's) are two, not one between them
+            if p - rules[-1][-1] > _RULE_GAP:
+                rules.append([p])
+            else:
+                rules[-1].append(p)
+        centres.extend(int(round(sum(r) / len(r))) for r in rules)
     return centres
 
 

@@ -209,3 +209,23 @@ def test_a_cell_whose_sign_is_in_doubt_is_not_a_confident_value():
     others = [c for c in report.cells if c.key.startswith("t2.") and c.key != key and c.at.table == at.table
               and c.status != "blank"]
     assert others and all(c.status == "read" for c in others)
+
+
+@pytest.mark.parametrize("gap", [7, 10])
+def test_a_narrow_empty_column_is_a_column(gap):
+    """Two rules a few pixels apart (a stray empty column after the last) are two rules, not one between them
+    (else the last column's cell holds a rule, read as a dash)."""
+    page = np.full((500, 900), 250, np.uint8)
+    xs, ys = (100, 300, 450, 600, 800, 800 + gap), (100, 180, 260, 340)
+    for y in ys:
+        cv2.line(page, (xs[0], y), (xs[-1], y), 60, 2)
+    for x in xs:
+        cv2.line(page, (x, ys[0]), (x, ys[-1]), 60, 2)
+    for x in xs[:-2]:
+        for y in ys[:-1]:
+            cv2.putText(page, "12", (x + 20, y + 50), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 20, 2)
+    page = cv2.GaussianBlur(page, (0, 0), 0.6)
+    grids = scan.find_grids(*scan.rules(page, scan.text_height(scan.ink(page))))
+    assert [(g.n_rows, g.n_cols) for g in grids] == [(3, 5)]
+    last = [c for c in grids[0].cells if c.col == 3]
+    assert all(abs(c.box[2] - 800) <= 2 for c in last)
