@@ -24,7 +24,7 @@ MIN_RULE = 24  # px: a rule is at least this long (text strokes at 150 dpi are s
 MIN_TABLE = 60  # px: a table is at least this wide and tall
 SPECK = 5  # px of ink: smaller components in a cell are noise
 RULE_DARK = 14  # grey levels darker than the paper all along a rule
-_RULE_GAP = 2  # px between the full-length lines of one rule, at most (more: two rules side by side)
+_ALSO_A_RULE = 0.5  # a line beside a longer one, a few px apart, at least this share of its length: a rule too
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,8 @@ def find_grids(h_rules: np.ndarray, v_rules: np.ndarray) -> list[Grid]:
 def _positions(mask: np.ndarray, axis: int, min_run: int) -> list[int]:
     """Centres of the rules in `mask` (axis 0: horizontal rules, by row; 1: vertical, by column): of the rows
     (columns) of each bunch, those whose run is near the longest (a short stroke of text beside a rule does
-    not move it)."""
+    not move it). Lines of a bunch a few pixels apart and both long are two rules (an empty column's, or two
+    stacked tables' rules that nearly meet), not one between them."""
     runs = _longest_runs(mask if axis == 0 else mask.T)
     hits = np.flatnonzero(runs >= min_run)
     out: list[list[int]] = []
@@ -140,14 +141,16 @@ def _positions(mask: np.ndarray, axis: int, min_run: int) -> list[int]:
     centres = []
     for g in out:
         top = max(runs[p] for p in g)
-        near = [p for p in g if runs[p] >= 0.8 * top]
-        rules: list[list[int]] = [[near[0]]]
-        for p in near[1:]:  # two rules a few pixels apart (an empty column's) are two, not one between them
-            if p - rules[-1][-1] > _RULE_GAP:
-                rules.append([p])
+        lines: list[list[int]] = []
+        for p in (p for p in g if runs[p] >= _ALSO_A_RULE * top):
+            if lines and p - lines[-1][-1] <= 1:
+                lines[-1].append(p)
             else:
-                rules[-1].append(p)
-        centres.extend(int(round(sum(r) / len(r))) for r in rules)
+                lines.append([p])
+        for line in lines:
+            longest = max(runs[p] for p in line)
+            near = [p for p in line if runs[p] >= 0.8 * longest]
+            centres.append(int(round(sum(near) / len(near))))
     return centres
 
 

@@ -229,3 +229,22 @@ def test_a_narrow_empty_column_is_a_column(gap):
     assert [(g.n_rows, g.n_cols) for g in grids] == [(3, 5)]
     last = [c for c in grids[0].cells if c.col == 3]
     assert all(abs(c.box[2] - 800) <= 2 for c in last)
+
+
+def test_stacked_tables_whose_rules_nearly_meet_keep_both_rules():
+    """Two ruled tables stacked on each other (one grid) whose inner rules lie a few pixels apart: each
+    table's cells are bounded by its own rule, and no cell spans the rule."""
+    page = np.full((600, 900), 250, np.uint8)
+    for (x0, x1, ys, inner) in ((100, 800, (100, 180, 260), 600), (200, 700, (260, 340, 420, 500), 607)):
+        for y in ys:
+            cv2.line(page, (x0, y), (x1, y), 60, 2)
+        for x in (x0, inner, x1):
+            cv2.line(page, (x, ys[0]), (x, ys[-1]), 60, 2)
+    page = cv2.GaussianBlur(page, (0, 0), 0.6)
+    grids = scan.find_grids(*scan.rules(page, scan.text_height(scan.ink(page))))
+    assert len(grids) == 1
+    cells = grids[0].cells
+    for y0, x in ((100, 600), (180, 600), (260, 607), (340, 607), (420, 607)):
+        row = [c for c in cells if abs(c.box[1] - y0) <= 3]
+        assert any(abs(c.box[2] - x) <= 2 for c in row), (y0, [c.box for c in row])
+        assert not any(c.box[0] < x - 3 and c.box[2] > x + 3 for c in row), (y0, [c.box for c in row])
