@@ -11,11 +11,15 @@ Which way up: the quarter turns are tried (the likeliest first, from the text li
 the page's lines reads like a report (character pairs of the templates' labels); else the best is kept.
 Text outside the tables is read too (sections, title, agency, year). Tables go on across pages as in a PDF.
 Tables read by OCR are marked `ocr`, so that misread digits are repaired or flagged (normalize/repair.py).
+A number's sign is held against the cell image (a dash before the digits, extract/scan.py): where engine and
+image disagree the cell keeps the other sign as `ocr_alternatives`, and is not taken as read.
 """
 from __future__ import annotations
 
 import hashlib
 import io
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +40,8 @@ MAX_PAGES = 60
 MAX_PIXELS = 40_000_000  # one page image at most (a 300 dpi A3 page is 17 Mpx)
 _SAMPLE = 12  # lines read to judge a way up
 _UPRIGHT = 0.5  # share of their character pairs found in the templates that accepts a way up at once
+_MINUS = frozenset("-—–−一")
+_SIGNED = re.compile(r"^(?P<sign>[-+—–−一])?\s*(?P<body>\d.*)$", re.DOTALL)
 _REPORT_WORDS = ("政府信息公开工作年度报告", "总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况",
                  "政府信息公开行政复议、行政诉讼情况", "存在的主要问题及改进情况", "其他需要报告的事项", "本机关",
                  "本年度", "人民政府", "办公室", "工作", "进一步", "加强", "公开", "平台", "网站", "政务")
@@ -163,6 +169,8 @@ def _assemble(pages: list[OcrPage]) -> tuple[list[RawTable], list[str], list[tup
 
 def ocr_page(gray: np.ndarray, pno: int, dpi: float, engine: str | None = None) -> OcrPage:
     """One page: turned upright and level, tables found, their cells and the text outside them read."""
+    from extract import scan
+
     eng = get_engine(engine)
     _, grids, crops, cells, prose = _upright(gray, eng)
     read = eng.read_lines([c for c, _ in crops])
@@ -174,12 +182,31 @@ def ocr_page(gray: np.ndarray, pno: int, dpi: float, engine: str | None = None) 
             lines = [read[i] for i in idx]
             text = cell_text("\n".join(t for t, _ in lines))
             conf = round(min(c for _, c in lines), 3) if lines else None
+            text, alts = signed_reading(text, lambda idx=idx: bool(idx) and scan.leading_dash(crops[idx[0]][0]))
             rows.setdefault(gc.row, []).append(RawCell(text, col=gc.col, page=pno, ocr_confidence=conf,
-                                                       bbox=tuple(round(float(v) * k, 1) for v in gc.box)))
+                                                       bbox=tuple(round(float(v) * k, 1) for v in gc.box),
+                                                       ocr_alternatives=alts))
         ordered = tuple(tuple(rows.get(r, ())) for r in range(grid.n_rows))
         tables.append((ordered, grid.n_cols, grid.box[1]))
     lines = tuple((read[i][0], crops[i][1][1]) for i in prose)
     return OcrPage(tuple(tables), lines)
+
+
+def signed_reading(text: str, dash_seen: Callable[[], bool]) -> tuple[str, tuple[str, ...]]:
+    """A number's sign as the engine read it, held against the cell image (`dash_seen`: a dash before the
+    digits, extract/scan.py): (text, other readings not ruled out). A dash-like mark the engine gives before
+    the digits (`-`, `—`, `–`, `−`, `一`) is a minus. Where engine and image agree, the reading stands;
+    where they differ (a minus dropped, or one read where the image shows none) the engine's reading stays and
+    the other sign is an alternative, so that the cell is not taken as read (normalize/repair.py)."""
+    m = _SIGNED.match(text)
+    if not m:
+        return text, ()
+    sign, body = m.group("sign") or "", m.group("body")
+    minus = sign in _MINUS
+    shown = "-" + body if minus else text
+    if minus == dash_seen():
+        return shown, ()
+    return shown, ((sign if sign == "+" else "") + body if minus else "-" + body,)
 
 
 def _upright(gray: np.ndarray, eng) -> tuple:

@@ -12,6 +12,7 @@ class RawCell:
     page: int | None = None
     bbox: tuple[float, float, float, float] | None = None  # (x0, top, x1, bottom) on the page, PDF points
     ocr_confidence: float | None = None  # the OCR engine's confidence in the text (0..1), for cells read by OCR
+    ocr_alternatives: tuple[str, ...] = ()  # other texts the OCR cannot rule out (a sign seen but not read)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ the text lines inside one cell. No OCR here (extract/ocr.py reads what this find
   boundaries are where rules run; two neighbouring grid positions belong to one merged cell when no rule
   separates them. A table opened or cut by a page break (vertical rules without a rule across their ends) is
   closed at their ends, as extract/pdf.py does.
+- Signs: a line that begins with a flat dash at mid-height before full-height marks (`-3`), which a recogniser
+  can drop; not the arm of a `+`.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ MIN_RULE = 24  # px: a rule is at least this long (text strokes at 150 dpi are s
 MIN_TABLE = 60  # px: a table is at least this wide and tall
 SPECK = 5  # px of ink: smaller components in a cell are noise
 RULE_DARK = 14  # grey levels darker than the paper all along a rule
+_ALSO_A_RULE = 0.5  # a line beside a longer one, a few px apart, at least this share of its length: a rule too
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,8 @@ def find_grids(h_rules: np.ndarray, v_rules: np.ndarray) -> list[Grid]:
 def _positions(mask: np.ndarray, axis: int, min_run: int) -> list[int]:
     """Centres of the rules in `mask` (axis 0: horizontal rules, by row; 1: vertical, by column): of the rows
     (columns) of each bunch, those whose run is near the longest (a short stroke of text beside a rule does
-    not move it)."""
+    not move it). Lines of a bunch a few pixels apart and both long are two rules (an empty column's, or two
+    stacked tables' rules that nearly meet), not one between them."""
     runs = _longest_runs(mask if axis == 0 else mask.T)
     hits = np.flatnonzero(runs >= min_run)
     out: list[list[int]] = []
@@ -137,8 +141,16 @@ def _positions(mask: np.ndarray, axis: int, min_run: int) -> list[int]:
     centres = []
     for g in out:
         top = max(runs[p] for p in g)
-        near = [p for p in g if runs[p] >= 0.8 * top]
-        centres.append(int(round(sum(near) / len(near))))
+        lines: list[list[int]] = []
+        for p in (p for p in g if runs[p] >= _ALSO_A_RULE * top):
+            if lines and p - lines[-1][-1] <= 1:
+                lines[-1].append(p)
+            else:
+                lines.append([p])
+        for line in lines:
+            longest = max(runs[p] for p in line)
+            near = [p for p in line if runs[p] >= 0.8 * longest]
+            centres.append(int(round(sum(near) / len(near))))
     return centres
 
 
@@ -292,3 +304,54 @@ def cell_lines(gray: np.ndarray, binary: np.ndarray, box: tuple[int, int, int, i
         crop = cv2.copyMakeBorder(crop, m, m, m * 2, m * 2, cv2.BORDER_CONSTANT, value=255)
         out.append((crop, (x0 + left, y0 + top, x0 + right + 1, y0 + bottom + 1)))
     return out
+
+
+def leading_dash(crop: np.ndarray) -> bool:
+    """True when a line crop (grey, white ground) begins with a dash before taller marks: the sign of `-3`,
+    which a recogniser can drop. The dash: the line's first ink, a flat band (at most a third of the marks'
+    height thick, about their middle) at least 0.3 of that height long, then marks of full height; not the
+    left arm of a `+` (a stroke across the band, band-only ink after it). A dash alone (a blank) is no sign."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink(crop), connectivity=8)
+    keep = stats[:, cv2.CC_STAT_AREA] >= SPECK
+    keep[0] = False
+    b = keep[labels]
+    cols = np.flatnonzero(b.any(axis=0))
+    if len(cols) < 4:
+        return False
+    first = int(cols[0])
+    band = np.flatnonzero(b[:, first:first + 2].any(axis=1))
+    lo, hi = int(band.min()) - 1, int(band.max()) + 1
+    end = first
+    while end < b.shape[1]:
+        ys = np.flatnonzero(b[:, end])
+        if not len(ys) or ys.min() < lo or ys.max() > hi:
+            break
+        end += 1
+    rest = np.flatnonzero(b[:, end:].any(axis=1))
+    if len(rest) == 0:
+        return False
+    top, bottom = int(rest.min()), int(rest.max())
+    h = bottom - top + 1
+    dash = np.flatnonzero(b[:, first:end].any(axis=1))
+    if len(dash) == 0:
+        return False
+    thick, centre = int(dash.max() - dash.min()) + 1, (dash.min() + dash.max()) / 2
+    if not (0.3 * h <= end - first <= 1.3 * h and thick <= 0.35 * h and top + 0.3 * h <= centre <= top + 0.8 * h):
+        return False
+    return not _crossed(b, end, lo, hi, h)
+
+
+def _crossed(b: np.ndarray, start: int, lo: int, hi: int, h: int) -> bool:
+    """A stroke across the band [lo, hi] at column `start` (ink above and below it), with band-only ink again
+    within half a height after it: the `+` whose left arm the band was."""
+    span = int(0.5 * h) + 1
+    stroke = None
+    for c in range(start, min(start + span, b.shape[1])):
+        ys = np.flatnonzero(b[:, c])
+        if len(ys) and ys.min() < lo and ys.max() > hi:
+            stroke = c
+        elif stroke is not None:
+            return bool(len(ys)) and ys.min() >= lo and ys.max() <= hi
+        else:
+            return False
+    return False

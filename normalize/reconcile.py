@@ -84,11 +84,25 @@ def reconcile(obs: TableObs, known: dict[str, Figure] | None = None) -> TableRes
             checks = tuple(fixed)
             issues.extend(more)
         money = {f"{obs.table}.{r.key}.{c}" for r in tpl.rows for c in r.cols if tpl.col(c).money}
-        doubts = doubt_unchecked(final, idents, checks, money, obs.table)
+        signed = {f"{obs.table}.{r.key}.{c}" for r in tpl.rows for c in r.cols if tpl.col(c).signed}
+        doubts = doubt_unchecked(final, idents, checks, money, obs.table, _ocr_others(rcs, sol), signed)
         if doubts:
             ordered = [final[c.key] for c in ordered]
             issues.extend(doubts)
     return TableResult(obs.table, obs.version, tuple(ordered), checks, tuple(issues))
+
+
+def _ocr_others(rcs: list[RowCandidates], sol: Solution) -> dict[str, tuple[str, ...]]:
+    """Per cell, the other texts the OCR could not rule out for the source cell it was read from."""
+    out: dict[str, tuple[str, ...]] = {}
+    for i, rc in enumerate(rcs):
+        cand = rc.candidates[sol.map_choice[i]]
+        for j, key in enumerate(rc.cells):
+            src = cand.sources[j]
+            tok = rc.row.tokens[src] if src is not None and src < len(rc.row.tokens) else None
+            if tok is not None and tok.cell.ocr_alternatives:
+                out[key] = tok.cell.ocr_alternatives
+    return out
 
 
 def _in_template_order(obs: TableObs, tpl, cells: dict[str, Cell]) -> list[Cell]:

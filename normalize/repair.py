@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from normalize.numbers import parse_cell
 from normalize.templates import Identity
 from ogi.model import Cell, Check, Issue
 
@@ -85,24 +86,46 @@ def repair(cells: dict[str, Cell], idents: tuple[Identity, ...], checks: list[Ch
 
 
 OCR_SURE = 0.9  # an OCR engine's confidence below which a cell no identity confirms is not taken as read
+SIGN_DOUBT = 0.5  # the confidence of a cell whose sign the engine and the image disagree on (either is as likely)
 
 
 def doubt_unchecked(cells: dict[str, Cell], idents: tuple[Identity, ...], checks, money: set[str],
-                    table: str) -> list[Issue]:
-    """Cells read by OCR with low confidence that no holding identity confirms (t2 has no identities) become
-    `ambiguous` (in place): `confidence` is the engine's, `alternatives` for money the dropped decimal points."""
+                    table: str, others: dict[str, tuple[str, ...]] | None = None,
+                    signed: set[str] | frozenset[str] = frozenset()) -> list[Issue]:
+    """Cells read by OCR that no holding identity confirms (t2 has none) become `ambiguous` (in place) when
+    the engine's confidence is low (`confidence` is the engine's, `alternatives` for money the dropped decimal
+    points) or when the OCR has other readings of the cell (`others`: texts by key, e.g. the other sign where
+    engine and image disagree; negative ones count only in `signed` columns): those are the alternatives."""
     confirmed = {k for c in checks if c.ok for idn in idents if idn.id == c.id for k in idn.cells}
-    doubted = []
+    doubted, signs = [], []
     for key, cell in cells.items():
         conf = cell.at.ocr_confidence
-        if cell.status != "read" or conf is None or conf >= OCR_SURE or key in confirmed:
+        if cell.status != "read" or conf is None or key in confirmed:
+            continue
+        other = _other_values((others or {}).get(key, ()), cell.value, key in signed)
+        if conf >= OCR_SURE and not other:
             continue
         digits = cell.raw if cell.raw.isdigit() else ""
-        alts = tuple(float(f"{digits[:i]}.{digits[i:]}") for i in (len(digits) - 2, len(digits) - 1)
-                     if key in money and i >= 1)
-        cells[key] = replace(cell, status="ambiguous", confidence=conf, alternatives=alts)
-        doubted.append(key)
-    if not doubted:
-        return []
-    return [Issue("ocr_doubtful", "warning", f"{table}: {len(doubted)} cells read by OCR with low confidence and "
-                                             "confirmed by no identity are left ambiguous", tuple(doubted))]
+        alts = other + tuple(float(f"{digits[:i]}.{digits[i:]}") for i in (len(digits) - 2, len(digits) - 1)
+                             if key in money and i >= 1)
+        cells[key] = replace(cell, status="ambiguous", confidence=min(conf, SIGN_DOUBT) if other else conf,
+                             alternatives=alts)
+        (signs if other else doubted).append(key)
+    out = []
+    if doubted:
+        out.append(Issue("ocr_doubtful", "warning", f"{table}: {len(doubted)} cells read by OCR with low confidence "
+                                                    "and confirmed by no identity are left ambiguous", tuple(doubted)))
+    if signs:
+        out.append(Issue("ocr_sign_doubtful", "warning", f"{table}: {len(signs)} cells whose sign the OCR engine and "
+                                                         "the image disagree on (a dash before the digits seen or "
+                                                         "read, not both) are left ambiguous", tuple(signs)))
+    return out
+
+
+def _other_values(texts: tuple[str, ...], value, signed: bool) -> tuple[int | float, ...]:
+    out: list[int | float] = []
+    for text in texts:
+        p = parse_cell(text)
+        if p.kind == "value" and p.value != value and p.value not in out and (signed or p.value >= 0):
+            out.append(p.value)
+    return tuple(out)
