@@ -161,6 +161,18 @@ def _drop_stray_columns(grids: list[tuple[str, list[list[RawCell]]]]) -> list[tu
             for kind, grid in grids]
 
 
+def _joined(top: RawCell, rest: RawCell) -> RawCell:
+    """One cell from its two parts across a page break. An OCR reading keeps the lower confidence of the two
+    and the other readings of either part (a doubted sign: it stands before the digits of the whole)."""
+    text = normalize_text(top.text + rest.text)
+    conf = [c.ocr_confidence for c in (top, rest) if c.text and c.ocr_confidence is not None]
+    others = [normalize_text(t + rest.text) for t in top.ocr_alternatives]
+    others += [normalize_text(t) if not top.text else text[1:] if text.startswith("-") else "-" + text
+               for t in rest.ocr_alternatives]
+    return RawCell(text, col=top.col, page=top.page, bbox=top.bbox, ocr_confidence=min(conf) if conf else None,
+                   ocr_alternatives=tuple(dict.fromkeys(others)))
+
+
 def join_cut_row(before: list[list[RawCell]], after: list[list[RawCell]]) -> None:
     """A row cut by the page break (Word and LibreOffice let rows break across pages): the first row after the
     break goes on with the text of the last row before it, column by column (matched by position on the page).
@@ -183,8 +195,7 @@ def join_cut_row(before: list[list[RawCell]], after: list[list[RawCell]]) -> Non
         i = max(range(len(prev)), key=lambda k: _overlap(prev[k].bbox, cell.bbox))
         if _overlap(prev[i].bbox, cell.bbox) <= 0:
             return  # no column to go on in: not a cut row
-        joined[i] = RawCell(normalize_text(joined[i].text + cell.text), col=prev[i].col, page=prev[i].page,
-                            bbox=prev[i].bbox)
+        joined[i] = _joined(joined[i], cell)
     before[before.index(prev)] = joined
     after.pop(0)
 

@@ -248,3 +248,26 @@ def test_stacked_tables_whose_rules_nearly_meet_keep_both_rules():
         row = [c for c in cells if abs(c.box[1] - y0) <= 3]
         assert any(abs(c.box[2] - x) <= 2 for c in row), (y0, [c.box for c in row])
         assert not any(c.box[0] < x - 3 and c.box[2] > x + 3 for c in row), (y0, [c.box for c in row])
+
+
+def test_a_row_joined_across_a_page_break_keeps_its_ocr_doubts():
+    """The two parts of a cut OCR row become one cell with the lower confidence and the other readings (a
+    doubted sign stands before the digits of the whole)."""
+    from extract.pdf import join_cut_row
+    from extract.raw import RawCell
+
+    def cut(top_number: str, rest_number: str):
+        before = [[RawCell("行政事业性", col=0, bbox=(0, 90, 50, 100), ocr_confidence=0.99),
+                   RawCell(top_number, col=1, bbox=(50, 90, 100, 100), ocr_confidence=0.98 if top_number else None)]]
+        after = [[RawCell("收费", col=0, bbox=(0, 0, 50, 10), ocr_confidence=0.97),
+                  RawCell(rest_number, col=1, bbox=(50, 0, 100, 10), ocr_confidence=0.41,
+                          ocr_alternatives=("-" + rest_number,))]]
+        join_cut_row(before, after)
+        assert after == []
+        return before[0]
+
+    label, number = cut("", "2")
+    assert (label.text, label.ocr_confidence, label.ocr_alternatives) == ("行政事业性收费", 0.97, ())
+    assert (number.text, number.ocr_confidence, number.ocr_alternatives) == ("2", 0.41, ("-2",))
+    _, number = cut("1", "2")  # a number itself cut by the break
+    assert (number.text, number.ocr_confidence, number.ocr_alternatives) == ("12", 0.41, ("-12",))
