@@ -65,8 +65,9 @@ def test_scanned_report_has_no_confident_wrong_cell(renderer, style, version, se
     wrong = confident_wrong(report, s)
     assert not wrong, "\n".join(wrong)
     ocr = [c for c in report.cells if c.status in ("read", "repaired") and c.at.ocr_confidence is not None]
-    assert ocr and all(0 <= c.at.ocr_confidence <= 1 for c in ocr)
+    assert all(0 <= c.at.ocr_confidence <= 1 for c in ocr)
     assert all("ocr_confidence" in c.to_dict()["at"] for c in ocr)
+    assert ocr or not any(s.truth.values())  # a report of nothing but blank cells gives the engine no text
 
 
 def test_scanned_reports_are_98_percent_exact():
@@ -81,7 +82,9 @@ def test_scanned_reports_are_98_percent_exact():
 
 def test_turned_pages_are_turned_back():
     """The cells that the PDF prints on the page the scan turns are read exactly (in the cases where that page
-    holds table cells: at least two of them), and every report's tables, agency and year are found."""
+    holds table cells: at least two of them), and every report's tables, agency and year are found. Printed
+    means read from the PDF's text layer: a total the report leaves blank (style `mismatch`) is imputed there,
+    and is no measure of turning a page."""
     checked = 0
     for case in CASES:
         renderer, style, version, seed = case
@@ -91,7 +94,7 @@ def test_turned_pages_are_turned_back():
         pdf = _pdfs(renderer)[f"{style}-{version}-{seed}"]
         turned = synth_scan.turned_page(pdf, seed) + 1
         born = extract_bytes(pdf.read_bytes(), "x.pdf")  # the text layer says which cells the page prints
-        keys = [c.key for c in born.cells if c.at.page == turned and c.key in s.truth]
+        keys = [c.key for c in born.cells if c.at.page == turned and c.key in s.truth and c.status in ("read", "blank")]
         if keys:
             checked += 1
             cells = {c.key: c for c in report.cells}
