@@ -28,7 +28,7 @@ import numpy as np
 
 from extract.meta import page_metadata
 from extract.ocr_engines import OcrUnavailable, get_engine
-from extract.pdf import PAGE_NUMBER, cell_text, join_cut_row, names_rows_of, numbers_only
+from extract.pdf import PAGE_NUMBER, cell_text, table_of_part
 from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
 from extract.sections import find_sections
 from extract.sniff import ReadError
@@ -146,14 +146,8 @@ def _assemble(pages: list[OcrPage]) -> tuple[list[RawTable], list[str], list[tup
     for page in pages:
         for ti, (rows, width, top) in enumerate(page.grids):
             grid = [list(r) for r in rows]
-            kind = classify(grid)
-            first = not any(t < top and not PAGE_NUMBER.match(line) for line, t in page.lines)
-            if ti == 0 and last is not None and last[0] in ("t2", "t3", "t4") and kind in (None, last[0]) \
-                    and (kind or last[1] == width or numbers_only(grid) or names_rows_of(grid, last[0])) and first:
-                kind = last[0]
-                join_cut_row(grids[-1][1], grid)
-            elif kind is None and grids and names_rows_of(grid, grids[-1][0]):
-                kind = grids[-1][0]
+            kind = table_of_part(grid, width, ti, last, grids, lambda top=top, lines=page.lines: not any(
+                t < top and not PAGE_NUMBER.match(line) for line, t in lines))
             if kind == "meta":
                 meta.extend(meta_pairs(grid))
             if kind in ("t2", "t3", "t4"):
@@ -206,7 +200,7 @@ def signed_reading(text: str, dash_seen: Callable[[], bool]) -> tuple[str, tuple
     shown = "-" + body if minus else text
     if minus == dash_seen():
         return shown, ()
-    return shown, ((sign if sign == "+" else "") + body if minus else "-" + body,)
+    return shown, (body if minus else "-" + body,)
 
 
 def _upright(gray: np.ndarray, eng) -> tuple:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -90,15 +91,7 @@ def _read(path: Path, data: bytes, pdf) -> RawDocument:
         for ti, table in enumerate(found):
             grid, width, lost = _grid(table, pno)
             cids += lost
-            kind = classify(grid)
-            goes_on = ti == 0 and last is not None and last[0] in ("t2", "t3", "t4") and kind in (None, last[0]) \
-                and (kind or last[1] == width or numbers_only(grid) or names_rows_of(grid, last[0])) \
-                and _first_on_page(page, table)
-            if goes_on:
-                kind = last[0]  # the table the previous page ended with goes on
-                join_cut_row(grids[-1][1], grid)
-            elif kind is None and grids and names_rows_of(grid, grids[-1][0]):
-                kind = grids[-1][0]  # a part too small to classify by itself, after a part of its table
+            kind = table_of_part(grid, width, ti, last, grids, lambda: _first_on_page(page, table))
             if kind == "meta":
                 meta.extend(meta_pairs(grid))
             if kind:
@@ -159,6 +152,22 @@ def _drop_stray_columns(grids: list[tuple[str, list[list[RawCell]]]]) -> list[tu
                     right[kind] = max(right.get(kind, 0.0), c.bbox[2])
     return [(kind, [[c for c in row if c.text or kind not in right or c.bbox[0] < right[kind] - 1] for row in grid])
             for kind, grid in grids]
+
+
+def table_of_part(grid: list[list[RawCell]], width: int, index: int, last: tuple[str | None, int] | None,
+                  grids: list[tuple[str, list[list[RawCell]]]], nothing_above: Callable[[], bool]) -> str | None:
+    """What a table found on a page is (`classify`), or which table it continues: the first table of a page
+    (`index` 0, `nothing_above` it but page furniture) goes on with the one the previous page ended with
+    (`last`: its kind and width) when nothing says otherwise, and a row cut by the break is joined again; a
+    part too small to classify by itself, after a part of its table, is that table."""
+    kind = classify(grid)
+    if index == 0 and last is not None and last[0] in ("t2", "t3", "t4") and kind in (None, last[0]) \
+            and (kind or last[1] == width or numbers_only(grid) or names_rows_of(grid, last[0])) and nothing_above():
+        join_cut_row(grids[-1][1], grid)
+        return last[0]
+    if kind is None and grids and names_rows_of(grid, grids[-1][0]):
+        return grids[-1][0]
+    return kind
 
 
 def _joined(top: RawCell, rest: RawCell) -> RawCell:
