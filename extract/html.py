@@ -23,8 +23,9 @@ from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
 from extract.sections import find_sections
 from extract.sniff import ReadError
 from extract.tables import classify, normalize_cell, trim_stray
+from normalize.numbers import parse_cell
 from extract.tables import meta_pairs as table_meta_pairs
-from normalize.text import normalize_text, normalize_with_script, short_text_cache
+from normalize.text import SHORT, normalize_text, normalize_with_script
 
 MAX_HTML_BYTES = 20 * 1024 * 1024
 MAX_SPAN = 64
@@ -59,8 +60,9 @@ def decode_html(data: bytes, name: str) -> tuple[str, str]:
 
 def read_html(path: Path, data: bytes) -> RawDocument:
     text, encoding = decode_html(data, str(path))
-    try:
-        root = etree.fromstring(text.encode("utf-8"), _PARSER)
+    try:  # UTF-8 bytes go to lxml as they are (checked by decoding them), others as UTF-8
+        utf8 = encoding == "utf-8" and not data.startswith(b"\xef\xbb\xbf")
+        root = etree.fromstring(data if utf8 else text.encode("utf-8"), _PARSER)
     except (etree.LxmlError, ValueError) as exc:
         raise ReadError(f"{path}: not readable as HTML ({exc})") from None
     if root is None:
@@ -75,7 +77,8 @@ def read_html(path: Path, data: bytes) -> RawDocument:
     meta: list[tuple[str, str]] = []
     tables: list[RawTable] = []
     problems: list[Problem] = []
-    leaves = [t for t in root.iter("table") if t.find(".//table") is None]
+    outer = {a for t in root.iter("table") for a in t.iterancestors("table")}  # holds the proxies: identity holds
+    leaves = [t for t in root.iter("table") if t not in outer]
     for t in leaves:
         grid = expand(t)
         kind = classify(grid)
@@ -138,55 +141,89 @@ def _span(raw: str) -> int:
     return max(1, min(int(m.group(1)), MAX_SPAN)) if m else 1
 
 
-@short_text_cache(maxsize=65536)
-def _cell(text: str, col: int) -> RawCell:
-    """RawCells are immutable, so equal ones (the same text in the same column, page after page) are shared."""
-    return RawCell(normalize_cell(text), col=col)
+_CELLS: dict[tuple[str, int], tuple[RawCell, bool]] = {}
+_CELLS_MAX = 65536
+
+
+def _cell(text: str, col: int) -> tuple[RawCell, bool]:
+    """The cell and whether it holds a number. RawCells are immutable, so equal ones (the same text in the
+    same column, page after page) are shared; a plain dict, emptied when full (the per-cell cost matters)."""
+    hit = _CELLS.get((text, col))
+    if hit is None:
+        cell = RawCell(normalize_cell(text), col=col)
+        hit = (cell, parse_cell(cell.text).kind == "value")
+        if len(text) <= SHORT:
+            if len(_CELLS) >= _CELLS_MAX:
+                _CELLS.clear()
+            _CELLS[text, col] = hit
+    return hit
 
 
 def expand(table) -> list[list[RawCell]]:
     """Origin cells per row, each with its true grid column; covered positions are skipped. Empty cells
-    beyond the last column that holds any text (a stray column) are left out. Marks the table's cells (see
-    `_texts`): the caller drops the table from the page afterwards."""
+    beyond the last column that holds any text (a stray column) are left out, when the table holds numbers.
+    Marks the table's cells (see `_cells_of`): the caller drops the table from the page afterwards."""
     covered: dict[int, set[int]] = {}  # row -> grid columns covered by a rowspan from above
     out: list[list[tuple[RawCell, int]]] = []
-    for r, tr in enumerate(table.iter("tr")):
+    width, numbers = 0, False
+    cache_get = _CELLS.get
+    for r, (texts, spans) in enumerate(zip(*_cells_of(table))):
         taken = covered.pop(r, None)
         col = 0
         cells: list[tuple[RawCell, int]] = []
-        tds = [td for td in tr if td.tag in _CELL_TAGS]
-        for td, text in zip(tds, _texts(tr, tds)):
+        for text, span in zip(texts, spans):
             if taken:
                 while col in taken:
                     col += 1
-            rs, cs = td.get("rowspan"), td.get("colspan")
-            cs = 1 if cs is None else _span(cs)
+            hit = cache_get((text, col))
+            cell, number = _cell(text, col) if hit is None else hit
+            cs, rs = span
+            end = col + 1 if cs is None else col + _span(cs)
             if rs is not None:
                 for dr in range(1, _span(rs)):
-                    covered.setdefault(r + dr, set()).update(range(col, col + cs))
-            cells.append((_cell(text, col), col + cs))
-            col += cs
+                    covered.setdefault(r + dr, set()).update(range(col, end))
+            if number:
+                numbers = True
+            if end > width and cell.text:
+                width = end
+            cells.append((cell, end))
+            col = end
         out.append(cells)
-    return trim_stray(out)
+    return trim_stray(out, width if numbers else None)
 
 
-_CELL_TAGS = frozenset(("td", "th"))
-_SEP = "\ue000"  # a private-use character (lxml refuses control characters)
+_SEP, _ROW = "\ue000", "\ue001"  # private-use characters (lxml refuses control characters)
 
 
-def _texts(tr, tds: list) -> list[str]:
-    """The text of each cell of a row. A cell without child elements holds it directly; where cells hold markup
-    (Word's spans), one XPath over the row, each cell's tail set to a separator, instead of one per cell."""
-    if not any(map(len, tds)):
-        return [td.text or "" for td in tds]
-    if len(tds) == len(tr):
-        tr.text = None
-        for td in tds:
-            td.tail = _SEP
-        parts = _string(tr).split(_SEP)
-        if len(parts) == len(tds) + 1:
-            return parts[:-1]
-    return [_string(td) for td in tds]  # other elements between the cells, or the separator in the text
+def _cells_of(table) -> tuple[list[list[str]], list[list[tuple[str | None, str | None]]]]:
+    """The text and the (colspan, rowspan) attributes of each cell (td/th), row by row. The texts come from one XPath over the
+    whole table: each row's text is set to a row mark and each cell's tail to a cell mark, then the table's
+    text is split at the marks. Where something else sits between the cells (or a mark is in the text),
+    cell by cell instead."""
+    rows: list[list] = []
+    spans: list[list[tuple[str | None, str | None]]] = []
+    marked = True
+    for tr in table.iter("tr"):
+        tds = list(tr.iterchildren("td", "th"))
+        rows.append(tds)
+        spans.append([(td.get("colspan"), td.get("rowspan")) for td in tds])
+        if marked and len(tds) == len(tr):
+            tr.text = _ROW
+            tr.tail = None
+            for td in tds:
+                td.tail = _SEP
+        else:
+            marked = False
+    if marked:
+        parts = _string(table).split(_ROW)[1:]
+        if len(parts) == len(rows):
+            texts = [part.split(_SEP) for part in parts]
+            if all(len(t) == len(tds) + 1 for t, tds in zip(texts, rows)):
+                return texts, spans
+    for tr in table.iter("tr"):
+        if tr.text == _ROW:
+            tr.text = None
+    return [[_string(td) for td in tds] for tds in rows], spans
 
 
 _BLOCKS = ("p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article")

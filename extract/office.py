@@ -25,7 +25,7 @@ def office_kind(data: bytes) -> str | None:
         return "zip"
     if data.startswith(OLE_MAGIC[:4]):
         return "doc"
-    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:5] == b"{\\rtf":
+    if data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")[:5] == b"{\\rtf":
         return "rtf"
     return None
 

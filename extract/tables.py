@@ -3,6 +3,7 @@ trimming stray empty columns, telling t2/t3/t4 and page-metadata tables apart by
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from extract.raw import RawCell
 from normalize.numbers import parse_cell
@@ -21,8 +22,10 @@ META_WORDS = ("索引号", "发布机构", "发文机关", "成文日期", "发�
 
 @short_text_cache(maxsize=65536)
 def normalize_cell(text: str) -> str:
-    """One cell's text: whitespace runs collapsed to one space, then `normalize_text`."""
-    return normalize_text(" ".join(text.split()))
+    """One cell's text: whitespace runs collapsed to one space, then `normalize_text` (which leaves ASCII as
+    it is: a number needs no conversion)."""
+    text = " ".join(text.split())
+    return text if text.isascii() else normalize_text(text)
 
 
 def trim_stray(rows: list[list[tuple[RawCell, int]]], width: int | None = None) -> list[list[RawCell]]:
@@ -42,13 +45,18 @@ def text_width(rows: list[list[tuple[RawCell, int]]]) -> int | None:
     return max(end for row in rows for c, end in row if c.text)
 
 
+@lru_cache(maxsize=1)
+def _word_keys() -> dict[str, tuple[str, ...]]:
+    return {t: tuple(label_key(w) for w in words) for t, words in (*TABLE_WORDS.items(), ("meta", META_WORDS))}
+
+
 def classify(grid: list[list[RawCell]]) -> str | None:
     """"t2"/"t3"/"t4" by the table's own labels, "meta" for a 索引号/发布机构 table, else None."""
     text = normalized_key(" ".join([c.text for row in grid for c in row]), keep_notes=True)  # cells are normalised
-    if sum(1 for w in META_WORDS if label_key(w) in text) >= 2 and not any(
-            label_key(w) in text for w in TABLE_WORDS["t3"][:3]):
+    keys = _word_keys()
+    if sum(1 for w in keys["meta"] if w in text) >= 2 and not any(w in text for w in keys["t3"][:3]):
         return "meta"
-    scores = {t: sum(1 for w in words if label_key(w) in text) for t, words in TABLE_WORDS.items()}
+    scores = {t: sum(1 for w in keys[t] if w in text) for t in TABLE_WORDS}
     first, second = sorted(scores.values(), reverse=True)[:2]
     if first >= 2 and second == 0:
         return max(scores, key=scores.__getitem__)  # the header words name one table only

@@ -54,9 +54,19 @@ def _fix_phrases(text: str) -> str:
     return text
 
 
+_WIDE = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}  # full-width ASCII, ideographic space
+
+
 def fold_width(text: str) -> str:
-    """NFKC: full-width digits/punctuation to half-width, Kangxi radicals (⼀) to ideographs."""
-    return unicodedata.normalize("NFKC", text)
+    """NFKC: full-width digits/punctuation to half-width, Kangxi radicals (⼀) to ideographs.
+
+    Full-width ASCII is mapped first (it is what these reports hold, and NFKC maps each such character to
+    its ASCII form alone, so the result is the same); CPython's full NFKC is slow, and runs only when
+    something else is left to fold."""
+    if text.isascii():
+        return text
+    text = text.translate(_WIDE)
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
 def _unify_spaces(text: str) -> str:
@@ -74,7 +84,9 @@ def normalize_with_script(text: str) -> tuple[str, str]:
     converted = _converter().convert(text)
     if len(converted) != len(text):  # OpenCC changed the length somewhere: compare character by character
         return fold_width(_fix_phrases(converted)), detect_script(text)
-    return fold_width(_fix_phrases(converted)), _script(_cjk_count(text, 4000), text[:4000], converted[:4000])
+    before, after = text[:4000], converted[:4000]
+    script = "simplified" if before == after else _script(_cjk_count(text, 4000), before, after)
+    return fold_width(_fix_phrases(converted)), script
 
 
 _CJK = re.compile("[\u4e00-\u9fff]+")
