@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from difflib import SequenceMatcher
 
 from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
@@ -180,13 +181,13 @@ def _observe_table(table: str, raw_tables: list[RawTable], other_version: str | 
                    problems: list[Problem]) -> TableObs:
     if table == "t4" and not any(len(r.cells) >= 15 for t in raw_tables for r in t.rows):
         raw_tables = _join_t4_parts(raw_tables)
-    header = " ".join([t.header for t in raw_tables] + [c.text for t in raw_tables for r in t.rows for c in r.cells
-                                                         if parse_cell(c.text).kind == "text"])
+    splits = [[_split(r) for r in t.rows] for t in raw_tables]
+    header = " ".join([t.header for t in raw_tables] + [c.text for rows in splits for labels, _ in rows
+                                                         for c in labels])
     probe = template(table, "2019")
     rough: dict[str, int] = {}
-    for t in raw_tables:
-        for r in t.rows:
-            labels, values = _split(r)
+    for t, split in zip(raw_tables, splits):
+        for r, (labels, values) in zip(t.rows, split):
             key = r.label_row or next((k for k in (match_row(lab.text, probe, 0)[0] for lab in reversed(labels))
                                        if k), None)
             if key and values:
@@ -198,9 +199,8 @@ def _observe_table(table: str, raw_tables: list[RawTable], other_version: str | 
     cursor = 0
     order = {r.key: i for i, r in enumerate(tpl.rows)}
     detached: list[tuple[int, int, RawRow, list[Token]]] = []
-    for t in raw_tables:
-        for ri, r in enumerate(t.rows):
-            labels, values = _split(r)
+    for t, split in zip(raw_tables, splits):
+        for ri, (r, (labels, values)) in enumerate(zip(t.rows, split)):
             if not values and not labels:
                 continue
             if labels and all(v.parsed.kind == "blank" for v in values) and _is_header(labels, tpl):
@@ -263,11 +263,25 @@ def _place_detached(tpl: TableTemplate, rows: dict[str, RowObs], detached, extra
 
 def _is_header(labels: list[RawCell], tpl: TableTemplate) -> bool:
     """A row of column headings (自然人 | 商业企业 | … | 总计) or a block caption, not a data row."""
-    if labels and strip_ordinals(normalize_text(labels[-1].text)) != normalize_text(labels[-1].text).strip():
+    if labels and _has_ordinal(labels[-1].text):
         return False  # `（七）总计` is a row; the heading `总计` has no ordinal
     last = label_key(labels[-1].text, keep_notes=True) if labels else ""
-    words = {label_key(c.label) for c in tpl.cols} | {label_key(w) for w in tpl.header_words}
-    return last in words or any(w in last for w in map(label_key, tpl.header_words) if len(w) >= 4)
+    words, long_words = _header_keys(tpl.table, tpl.version)
+    return last in words or any(w in last for w in long_words)
+
+
+@short_text_cache(maxsize=65536)
+def _has_ordinal(label: str) -> bool:
+    text = normalize_text(label)
+    return strip_ordinals(text) != text.strip()
+
+
+@lru_cache(maxsize=None)
+def _header_keys(table: str, version: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Keys of a template's column headings and heading words; the heading words of 4 or more characters."""
+    tpl = template(table, version)
+    words = frozenset({label_key(c.label) for c in tpl.cols} | {label_key(w) for w in tpl.header_words})
+    return words, tuple(w for w in map(label_key, tpl.header_words) if len(w) >= 4)
 
 
 def _row_obs(key: str, row: RawRow, values: list[Token], table_index: int, row_index: int) -> RowObs:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from normalize.candidates import RowCandidates, row_candidates
 from normalize.observe import TableObs
@@ -28,12 +29,12 @@ def reconcile(obs: TableObs, known: dict[str, Figure] | None = None) -> TableRes
     """`known`: exact values the report's prose gives for some cells (normalize/restated.py); they only
     narrow rows the source leaves ambiguous."""
     tpl = template(obs.table, obs.version)
-    idents = identities(obs.table, "2019" if obs.other_as_one_row else obs.version)
+    ident_version = "2019" if obs.other_as_one_row else obs.version
+    idents = identities(obs.table, ident_version)
     issues: list[Issue] = []
     rcs: list[RowCandidates] = []
     for row in obs.rows:
-        cells = {f"{obs.table}.{row.key}.{c}" for c in tpl.row(row.key).cols}
-        local = tuple(i for i in idents if set(i.cells) <= cells)
+        local = _row_identities(obs.table, obs.version, ident_version, row.key)
         rc = row_candidates(row, tpl, local, obs.repairable)
         if rc.problem or not rc.candidates:
             issues.append(Issue("row_unreadable", "warning",
@@ -54,7 +55,7 @@ def reconcile(obs: TableObs, known: dict[str, Figure] | None = None) -> TableRes
             cells[key] = _cell(rc, i, j, sol)
         if obs.table == "t3":
             cells[f"t3.{rc.row.key}.legal_entity_total"] = _derived_entity(rc, i, sol)
-    _impute(cells, idents)
+    _impute(cells, _impute_order(obs.table, ident_version))
     if obs.table == "t3" and obs.version == "2021" and not obs.other_as_one_row:
         for col in (*tpl.cols, None):
             ck = col.key if col else "legal_entity_total"
@@ -205,11 +206,25 @@ def _value(c: Cell | None):
     return None if c is None or c.status == "missing" else c.value
 
 
+@lru_cache(maxsize=None)
+def _row_identities(table: str, version: str, ident_version: str, row_key: str) -> tuple[Identity, ...]:
+    """The identities within one template row (its 总计)."""
+    cells = {f"{table}.{row_key}.{c}" for c in template(table, version).row(row_key).cols}
+    return tuple(i for i in identities(table, ident_version) if set(i.cells) <= cells)
+
+
+@lru_cache(maxsize=None)
+def _impute_order(table: str, version: str) -> tuple[Identity, ...]:
+    """Row-local identities first (a row's 总计), then the table-wide ones."""
+    idents = identities(table, version)
+    local = [i for i in idents if len({k.rsplit(".", 1)[0] for k in i.cells}) == 1]
+    return (*local, *(i for i in idents if all(i is not j for j in local)))
+
+
 def _impute(cells: dict[str, Cell], idents: tuple[Identity, ...]) -> None:
     """A blank total whose identity fixes it (components filled) becomes `imputed`; nothing else moves.
-    Row-local identities first (a row's 总计), then the table-wide ones."""
-    local = [i for i in idents if len({k.rsplit(".", 1)[0] for k in i.cells}) == 1]
-    for idn in local + [i for i in idents if i not in local]:
+    `idents` in the order they are tried (`_impute_order`)."""
+    for idn in idents:
         if len(idn.lhs) != 1:
             continue
         target = cells.get(idn.lhs[0])

@@ -57,7 +57,10 @@ def solve(rows: Sequence[RowVar], identities: Sequence[Identity], *, max_budget:
     settled = frozenset(idn.id for idn in fixed if abs(sum(
         coef * (rows[cell_row[c][0]].candidates[0][cell_row[c][1]] or 0) for c, coef in idn.terms)) > 1e-9)
     base = sum(idn.weight for idn in fixed if idn.id in settled)
-    idents = [idn for idn in idents if idn not in fixed]
+    if all(len(r.candidates) == 1 for r in rows):
+        return _settled(rows, base, settled)
+    fixed_ids = {id(idn) for idn in fixed}
+    idents = [idn for idn in idents if id(idn) not in fixed_ids]
     order = _row_order(rows, idents, cell_row)
     plan = _Plan(rows, idents, cell_row, order)
     for budget in range(max_budget + 1):
@@ -73,6 +76,22 @@ def solve(rows: Sequence[RowVar], identities: Sequence[Identity], *, max_budget:
 
 class _TooLarge(Exception):
     pass
+
+
+def _settled(rows: Sequence[RowVar], base: int, settled: frozenset[str]) -> Solution:
+    """Every row has one reading (a table read with its cell positions): the one combination, with the
+    weights multiplied in the order the search below would (so the marginals are the same floats)."""
+    w = [r.weights[0] for r in rows]
+    ahead = [1.0]
+    for x in w:
+        ahead.append(ahead[-1] * x)
+    behind = [1.0] * (len(w) + 1)
+    for k in range(len(w) - 1, -1, -1):
+        behind[k] = w[k] * behind[k + 1]
+    norm = behind[0] or 1.0
+    return Solution(cost=base, count=1, map_choice=(0,) * len(rows),
+                    marginals=tuple((ahead[k] * w[k] * behind[k + 1] / norm,) for k in range(len(w))),
+                    possible=((True,),) * len(rows), violated_always=settled, violated_map=settled)
 
 
 def _exhausted(rows: Sequence[RowVar]) -> Solution:
