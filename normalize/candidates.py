@@ -53,9 +53,8 @@ class RowCandidates:
 
 def row_candidates(obs: RowObs, tpl: TableTemplate, local: tuple[Identity, ...],
                    repairable: bool = False) -> RowCandidates:
-    spec = tpl.row(obs.key)
-    cols = spec.cols
-    cells = tuple(f"{tpl.table}.{obs.key}.{c}" for c in cols)
+    cols = tpl.row(obs.key).cols
+    cells = _row_cells(tpl.table, obs.key, cols)
     n, toks = len(cols), obs.tokens
     truncated, problem = False, None
     if obs.layout == "glued":
@@ -76,6 +75,11 @@ def row_candidates(obs: RowObs, tpl: TableTemplate, local: tuple[Identity, ...],
     weights = tuple(_weight(c, tpl.table, obs.key, cols, "read" if positional else obs.layout)
                     * (REPAIR_WEIGHT if any(c.repaired) else 1.0) for c in cands)
     return RowCandidates(obs, cells, cols, tuple(cands), weights, truncated, problem, positional)
+
+
+@lru_cache(maxsize=4096)
+def _row_cells(table: str, row: str, cols: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"{table}.{row}.{c}" for c in cols)
 
 
 def _drop_blanks(obs: RowObs, n: int) -> list[Candidate]:
@@ -177,8 +181,18 @@ def local_cost(values: tuple, cells: tuple[str, ...], local: tuple[Identity, ...
 
 
 def _local_terms(cells: tuple[str, ...], local: tuple[Identity, ...]) -> list[tuple[int, list[tuple[int, int]]]]:
+    hit = _TERMS.get((cells, id(local)))
+    if hit is not None and hit[0] is local:  # the same tuple of identities (kept alive by the entry)
+        return hit[1]
     idx = {c: i for i, c in enumerate(cells)}
-    return [(idn.weight, [(idx[c], coef) for c, coef in idn.terms]) for idn in local]
+    terms = [(idn.weight, [(idx[c], coef) for c, coef in idn.terms]) for idn in local]
+    if len(_TERMS) > 4096:
+        _TERMS.clear()
+    _TERMS[cells, id(local)] = (local, terms)
+    return terms
+
+
+_TERMS: dict[tuple[tuple[str, ...], int], tuple[tuple[Identity, ...], list]] = {}
 
 
 def _cost(values, terms) -> int:
@@ -195,7 +209,7 @@ def _cost(values, terms) -> int:
 
 
 def _keep_best(cands: list[Candidate], cells, local) -> list[Candidate]:
-    if not local or not cands:
+    if not local or len(cands) < 2:
         return cands
     terms = _local_terms(cells, local)
     costs = [_cost(c.values, terms) for c in cands]

@@ -52,12 +52,17 @@ class Observation:
 def match_row(label: str, tpl: TableTemplate, cursor: int) -> tuple[str | None, float]:
     """Best template row for a label: exact key, then containment, then a fuzzy ratio (lost glyphs).
     Among equal scores, a row at or after `cursor` (the last row matched) wins."""
+    return _match_row(label, tpl.table, tpl.version, cursor)
+
+
+@short_text_cache(maxsize=65536)
+def _match_row(label: str, table: str, version: str, cursor: int) -> tuple[str | None, float]:
     k = label_key(label)
     if not k:
         return None, 0.0
-    scored = _scores(k, tpl.table, tpl.version, fuzzy=False)
+    scored = _scores(k, table, version, fuzzy=False)
     if not scored or scored[0][0] < 0.85:
-        scored = sorted(scored + _scores(k, tpl.table, tpl.version, fuzzy=True), reverse=True)
+        scored = sorted(scored + _scores(k, table, version, fuzzy=True), reverse=True)
     if not scored or scored[0][0] < 0.6:
         return None, 0.0
     top = [s for s in scored if s[0] == scored[0][0]]

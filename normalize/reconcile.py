@@ -132,18 +132,21 @@ def _cell(rc: RowCandidates, i: int, j: int, sol: Solution) -> Cell:
     cand = rc.candidates[sol.map_choice[i]]
     src = cand.sources[j]
     tok = rc.row.tokens[src] if src is not None and src < len(rc.row.tokens) else None
-    shown = rc.positional  # a column index only where the source shows the column
-    at = At(table=rc.row.table_index, row=rc.row.row_index,
-            col=(tok.cell.col if tok and tok.cell.col is not None else src) if shown else None,
+    value = cand.values[j]
+    if rc.positional:  # the source shows the column: a column index, and the value as read
+        if tok is None:
+            at = At(rc.row.table_index, rc.row.row_index, src, None, rc.row.line)
+        else:
+            cell = tok.cell
+            at = At(rc.row.table_index, rc.row.row_index, src if cell.col is None else cell.col, cell.page,
+                    cell.line, cell.bbox, cell.ocr_confidence)
+        status = "inferred" if rc.row.placed else "blank" if value is None else "read"
+        return Cell(rc.cells[j], 0 if value is None else value, status, cand.raws[j], cand.units[j], 1.0, (),
+                    cand.notes[j], at)
+    at = At(table=rc.row.table_index, row=rc.row.row_index, col=None,
             line=tok.cell.line if tok else rc.row.line, page=tok.cell.page if tok else None,
             bbox=tok.cell.bbox if tok else None, ocr_confidence=tok.cell.ocr_confidence if tok else None)
-    value = cand.values[j]
     base = dict(key=rc.cells[j], raw=cand.raws[j], unit=cand.units[j], note=cand.notes[j], at=at)
-    positions_shown = rc.positional
-    if positions_shown and rc.row.placed:
-        return Cell(value=0 if value is None else value, status="inferred", **base)
-    if positions_shown:
-        return Cell(value=0 if value is None else value, status="blank" if value is None else "read", **base)
     dist = _dist(rc, i, sol, lambda c: c.values[j])
     if len(dist) == 1 and not _uncertain(rc, sol):
         status = "repaired" if cand.repaired and cand.repaired[j] else "blank" if value is None else "inferred"
@@ -164,16 +167,24 @@ def _ambiguous(base: dict, value, dist: dict) -> Cell:
 
 
 def _derived_entity(rc: RowCandidates, i: int, sol: Solution) -> Cell:
-    idx = [rc.cols.index(c) for c in T3_ORG_COLS]
+    idx = _org_indexes(rc.cols)
     value_of = lambda c: sum((c.values[k] or 0) for k in idx)  # noqa: E731
     value = value_of(rc.candidates[sol.map_choice[i]])
     base = dict(key=f"t3.{rc.row.key}.legal_entity_total", raw="",
                 at=At(table=rc.row.table_index, row=rc.row.row_index, line=rc.row.line))
-    dist = _dist(rc, i, sol, value_of)
+    if len(rc.candidates) == 1 and sol.possible[i][0]:  # one reading: the distribution has one value
+        dist = {value: sol.marginals[i][0]}
+    else:
+        dist = _dist(rc, i, sol, value_of)
     if len(dist) == 1 and not _uncertain(rc, sol):
         return Cell(value=value, status="derived", **base)
     amb = _ambiguous(base, value, dist)
     return Cell(value=amb.value, status="derived", confidence=amb.confidence, alternatives=amb.alternatives, **base)
+
+
+@lru_cache(maxsize=64)
+def _org_indexes(cols: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(cols.index(c) for c in T3_ORG_COLS)
 
 
 def _derived_sum(key: str, parts: list[str], cells: dict[str, Cell]) -> Cell:
@@ -243,17 +254,23 @@ def _fmt(v) -> str:
 
 def _check(idn: Identity, cells: dict[str, Cell], sol: Solution, rcs: list[RowCandidates]) -> Check:
     # checks speak of the report as published: an imputed cell counts as the blank the source printed
-    vals = {k: 0 if cells.get(k) is not None and cells[k].status == "imputed" else _value(cells.get(k))
-            for k in idn.cells}
-    if any(v is None for v in vals.values()):
-        return Check(idn.id, None, None, None, None, "an operand is missing")
+    vals = {}
+    imputed = []
+    for k in idn.cells:
+        c = cells.get(k)
+        if c is not None and c.status == "imputed":
+            vals[k] = 0
+            imputed.append(k)
+        elif c is None or c.status == "missing" or c.value is None:
+            return Check(idn.id, None, None, None, None, "an operand is missing")
+        else:
+            vals[k] = c.value
     lhs_terms = [vals[k] for k in idn.lhs]
     rhs_terms = [vals[k] for k, coef in idn.terms if k not in idn.lhs]
     lhs, rhs = sum(lhs_terms), sum(rhs_terms)
     ok = abs(lhs - rhs) < _EPS
     shown = rhs_terms if len(rhs_terms) <= 4 else ([v for v in rhs_terms if v] or [0])
     detail = f"{' + '.join(map(_fmt, lhs_terms))} {'=' if ok else '≠'} {' + '.join(map(_fmt, shown))}"
-    imputed = [k for k in idn.cells if cells[k].status == "imputed"]
     if imputed:
         detail += "; left blank by the source, imputed " + ", ".join(f"{k} = {_fmt(cells[k].value)}" for k in imputed)
     cause = None

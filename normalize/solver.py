@@ -49,6 +49,8 @@ class Solution:
 def solve(rows: Sequence[RowVar], identities: Sequence[Identity], *, max_budget: int = 8,
           max_work: int = 300_000) -> Solution:
     """`max_work` bounds the transitions tried over all budgets (about a second of work)."""
+    if all(len(r.candidates) == 1 for r in rows):
+        return _settled(rows, identities)
     cell_row = {c: (i, j) for i, r in enumerate(rows) for j, c in enumerate(r.cells)}
     idents = [idn for idn in identities if all(c in cell_row for c in idn.cells)]
     # identities over rows with one reading only are settled before the search: their violations are
@@ -57,8 +59,6 @@ def solve(rows: Sequence[RowVar], identities: Sequence[Identity], *, max_budget:
     settled = frozenset(idn.id for idn in fixed if abs(sum(
         coef * (rows[cell_row[c][0]].candidates[0][cell_row[c][1]] or 0) for c, coef in idn.terms)) > 1e-9)
     base = sum(idn.weight for idn in fixed if idn.id in settled)
-    if all(len(r.candidates) == 1 for r in rows):
-        return _settled(rows, base, settled)
     fixed_ids = {id(idn) for idn in fixed}
     idents = [idn for idn in idents if id(idn) not in fixed_ids]
     order = _row_order(rows, idents, cell_row)
@@ -78,9 +78,22 @@ class _TooLarge(Exception):
     pass
 
 
-def _settled(rows: Sequence[RowVar], base: int, settled: frozenset[str]) -> Solution:
-    """Every row has one reading (a table read with its cell positions): the one combination, with the
-    weights multiplied in the order the search below would (so the marginals are the same floats)."""
+def _settled(rows: Sequence[RowVar], identities: Sequence[Identity]) -> Solution:
+    """Every row has one reading (a table read with its cell positions): the one combination, the
+    identities it violates, and the weights multiplied in the order the search would (the same floats)."""
+    value = {c: v for r in rows for c, v in zip(r.cells, r.candidates[0])}
+    violated, base = set(), 0
+    for idn in identities:
+        total = 0
+        for c, coef in idn.terms:
+            if c not in value:
+                break
+            total += coef * (value[c] or 0)
+        else:
+            if abs(total) > 1e-9:
+                violated.add(idn.id)
+                base += idn.weight
+    settled = frozenset(violated)
     w = [r.weights[0] for r in rows]
     ahead = [1.0]
     for x in w:

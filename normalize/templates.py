@@ -45,10 +45,14 @@ class TableTemplate:
     header_words: tuple[str, ...] = ()  # labels of header cells (not data rows)
 
     def col(self, key: str) -> ColSpec:
-        return next(c for c in self.cols if c.key == key)
+        return self._by_key[0][key]
 
     def row(self, key: str) -> RowSpec:
-        return next(r for r in self.rows if r.key == key)
+        return self._by_key[1][key]
+
+    @cached_property
+    def _by_key(self) -> tuple[dict[str, ColSpec], dict[str, RowSpec]]:
+        return {c.key: c for c in self.cols}, {r.key: r for r in self.rows}
 
     @property
     def data_rows(self) -> tuple[RowSpec, ...]:
