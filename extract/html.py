@@ -22,7 +22,7 @@ from extract.page_images import tables_from_images
 from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
 from extract.sections import find_sections
 from extract.sniff import ReadError
-from extract.tables import classify, normalize_cell, trim_stray
+from extract.tables import classify, normalize_cell
 from normalize.numbers import parse_cell
 from extract.tables import meta_pairs as table_meta_pairs
 from normalize.text import SHORT, normalize_text, normalize_with_script
@@ -67,18 +67,10 @@ def read_html(path: Path, data: bytes) -> RawDocument:
         raise ReadError(f"{path}: not readable as HTML ({exc})") from None
     if root is None:
         raise ReadError(f"{path}: not readable as HTML (document is empty)")
-    url = next((el.get("href") or el.get("content") for el in root.iter("link", "meta")
-                if (el.get("rel") or "").lower() == "canonical" or (el.get("property") or "").lower() == "og:url"
-                or (el.get("name") or "").lower() in ("url", "og:url")), None)
-    for el in list(root.iter(*_CHROME)):
-        _drop(el)
-    title_el = root.find(".//title")
-    title = " ".join(_string(title_el).split()) if title_el is not None else None
+    url, title, leaves = _page_parts(root)
     meta: list[tuple[str, str]] = []
     tables: list[RawTable] = []
     problems: list[Problem] = []
-    outer = {a for t in root.iter("table") for a in t.iterancestors("table")}  # holds the proxies: identity holds
-    leaves = [t for t in root.iter("table") if t not in outer]
     for t in leaves:
         grid = expand(t)
         kind = classify(grid)
@@ -113,6 +105,30 @@ def read_html(path: Path, data: bytes) -> RawDocument:
         tables=tuple(tables), sections=tuple((num, body_text[s:e].strip()) for num, s, e in sections),
         title=normalize_text(title) if title else None, metadata=pairs, problems=tuple(problems),
     )
+
+
+def _page_parts(root) -> tuple[str | None, str | None, list]:
+    """In one walk over the page: its canonical URL, its title and its leaf tables (those holding no other
+    table); the site chrome (scripts, navigation, forms…) is dropped, with the titles and tables inside it."""
+    links, chrome, titles, tables = [], [], [], []
+    for el in root.iter("link", "meta", "title", "table", *_CHROME):
+        tag = el.tag
+        (links if tag in ("link", "meta") else titles if tag == "title" else tables if tag == "table"
+         else chrome).append(el)
+    url = next((el.get("href") or el.get("content") for el in links
+                if (el.get("rel") or "").lower() == "canonical" or (el.get("property") or "").lower() == "og:url"
+                or (el.get("name") or "").lower() in ("url", "og:url")), None)
+    if chrome:
+        dropped = set(chrome)  # holds the proxies, so identity holds
+        titles, tables = ([el for el in found if not any(a in dropped for a in el.iterancestors())]
+                          for found in (titles, tables))
+        for el in chrome:
+            _drop(el)
+    title = " ".join(_string(titles[0]).split()) if titles else None
+    if len(tables) > 1:
+        outer = {a for t in tables for a in t.iterancestors("table")}
+        tables = [t for t in tables if t not in outer]
+    return url, title, tables
 
 
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=False,
@@ -161,52 +177,55 @@ def _cell(text: str, col: int) -> tuple[RawCell, bool]:
 
 def expand(table) -> list[list[RawCell]]:
     """Origin cells per row, each with its true grid column; covered positions are skipped. Empty cells
-    beyond the last column that holds any text (a stray column) are left out, when the table holds numbers.
-    Marks the table's cells (see `_cells_of`): the caller drops the table from the page afterwards."""
+    beyond the last column that holds any text (a stray column) are left out, when the table holds numbers
+    (as `trim_stray` does). Marks the table's cells (see `_cells_of`): the caller drops the table afterwards."""
     covered: dict[int, set[int]] = {}  # row -> grid columns covered by a rowspan from above
-    out: list[list[tuple[RawCell, int]]] = []
-    width, numbers = 0, False
+    out: list[list[RawCell]] = []
+    width, numbers, last_empty = 0, False, -1
     cache_get = _CELLS.get
-    for r, (texts, spans) in enumerate(zip(*_cells_of(table))):
+    for r, (tds, texts) in enumerate(zip(*_cells_of(table))):
         taken = covered.pop(r, None)
         col = 0
-        cells: list[tuple[RawCell, int]] = []
-        for text, span in zip(texts, spans):
+        cells: list[RawCell] = []
+        for td, text in zip(tds, texts):
             if taken:
                 while col in taken:
                     col += 1
             hit = cache_get((text, col))
             cell, number = _cell(text, col) if hit is None else hit
-            cs, rs = span
+            cs = td.get("colspan")
             end = col + 1 if cs is None else col + _span(cs)
+            rs = td.get("rowspan")
             if rs is not None:
                 for dr in range(1, _span(rs)):
                     covered.setdefault(r + dr, set()).update(range(col, end))
             if number:
                 numbers = True
-            if end > width and cell.text:
+            if not cell.text:
+                if col > last_empty:
+                    last_empty = col
+            elif end > width:
                 width = end
-            cells.append((cell, end))
+            cells.append(cell)
             col = end
         out.append(cells)
-    return trim_stray(out, width if numbers else None)
+    if numbers and last_empty >= width:  # an empty cell past the last text: a stray column
+        return [[c for c in row if c.text or c.col < width] for row in out]
+    return out
 
 
 _SEP, _ROW = "\ue000", "\ue001"  # private-use characters (lxml refuses control characters)
 
 
-def _cells_of(table) -> tuple[list[list[str]], list[list[tuple[str | None, str | None]]]]:
-    """The text and the (colspan, rowspan) attributes of each cell (td/th), row by row. The texts come from one XPath over the
-    whole table: each row's text is set to a row mark and each cell's tail to a cell mark, then the table's
-    text is split at the marks. Where something else sits between the cells (or a mark is in the text),
-    cell by cell instead."""
+def _cells_of(table) -> tuple[list[list], list[list[str]]]:
+    """The cells (td/th) and their texts, row by row. The texts come from one XPath over the whole table:
+    each row's text is set to a row mark and each cell's tail to a cell mark, then the table's text is split
+    at the marks. Where something else sits between the cells (or a mark is in the text), cell by cell."""
     rows: list[list] = []
-    spans: list[list[tuple[str | None, str | None]]] = []
     marked = True
     for tr in table.iter("tr"):
         tds = list(tr.iterchildren("td", "th"))
         rows.append(tds)
-        spans.append([(td.get("colspan"), td.get("rowspan")) for td in tds])
         if marked and len(tds) == len(tr):
             tr.text = _ROW
             tr.tail = None
@@ -219,11 +238,11 @@ def _cells_of(table) -> tuple[list[list[str]], list[list[tuple[str | None, str |
         if len(parts) == len(rows):
             texts = [part.split(_SEP) for part in parts]
             if all(len(t) == len(tds) + 1 for t, tds in zip(texts, rows)):
-                return texts, spans
+                return rows, texts
     for tr in table.iter("tr"):
         if tr.text == _ROW:
             tr.text = None
-    return [[_string(td) for td in tds] for tds in rows], spans
+    return rows, [[_string(td) for td in tds] for tds in rows]
 
 
 _BLOCKS = ("p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article")
