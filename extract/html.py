@@ -25,7 +25,7 @@ from extract.sniff import ReadError
 from extract.tables import classify, normalize_cell
 from normalize.numbers import parse_cell
 from extract.tables import meta_pairs as table_meta_pairs
-from normalize.text import SHORT, normalize_text, normalize_with_script
+from normalize.text import SHORT, normalize_text, normalize_with_script, register_cache
 
 MAX_HTML_BYTES = 20 * 1024 * 1024
 MAX_SPAN = 64
@@ -159,6 +159,7 @@ def _span(raw: str) -> int:
 
 _CELLS: dict[tuple[str, int], tuple[RawCell, bool]] = {}
 _CELLS_MAX = 65536
+register_cache(_CELLS.clear)
 
 
 def _cell(text: str, col: int) -> tuple[RawCell, bool]:

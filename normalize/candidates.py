@@ -22,6 +22,7 @@ from itertools import combinations
 from normalize import prior
 from normalize.observe import RowObs
 from normalize.templates import Identity, TableTemplate
+from normalize.text import register_cache
 
 MAX_CANDIDATES = 20_000
 
@@ -193,6 +194,7 @@ def _local_terms(cells: tuple[str, ...], local: tuple[Identity, ...]) -> list[tu
 
 
 _TERMS: dict[tuple[tuple[str, ...], int], tuple[tuple[Identity, ...], list]] = {}
+register_cache(_TERMS.clear)
 
 
 def _cost(values, terms) -> int:

@@ -48,9 +48,15 @@ class Solution:
 
 def solve(rows: Sequence[RowVar], identities: Sequence[Identity], *, max_budget: int = 8,
           max_work: int = 300_000) -> Solution:
-    """`max_work` bounds the transitions tried over all budgets (about a second of work)."""
+    """`max_work` bounds the transitions tried over all budgets (about a second of work). A table whose
+    rows have one reading each (read with its cell positions) needs no search (`_settled`)."""
     if all(len(r.candidates) == 1 for r in rows):
         return _settled(rows, identities)
+    return _search(rows, identities, max_budget, max_work)
+
+
+def _search(rows: Sequence[RowVar], identities: Sequence[Identity], max_budget: int = 8,
+            max_work: int = 300_000) -> Solution:
     cell_row = {c: (i, j) for i, r in enumerate(rows) for j, c in enumerate(r.cells)}
     idents = [idn for idn in identities if all(c in cell_row for c in idn.cells)]
     # identities over rows with one reading only are settled before the search: their violations are

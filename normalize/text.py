@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache, wraps
+from typing import Callable
 
 import opencc
 
@@ -13,7 +14,12 @@ _QUOTES = "“”‘’\"'「」『』〝〞"
 
 
 SHORT = 256  # texts longer than this (a section body, a whole table) are not worth keeping in a cache
-_CACHES: list = []
+_CLEARS: list[Callable[[], None]] = []
+
+
+def register_cache(clear: Callable[[], None]) -> None:
+    """A cache of texts kept outside `short_text_cache` (a plain dict on a hot path) is emptied with them."""
+    _CLEARS.append(clear)
 
 
 def short_text_cache(maxsize: int):
@@ -28,15 +34,15 @@ def short_text_cache(maxsize: int):
             return cached(text, *args, **kwargs) if len(text) <= SHORT else fn(text, *args, **kwargs)
 
         call.cache_clear, call.cache_info = cached.cache_clear, cached.cache_info
-        _CACHES.append(cached)
+        register_cache(cached.cache_clear)
         return call
     return wrap
 
 
 def clear_text_caches() -> None:
     """Empties every `short_text_cache` (a batch worker does, when its work is done)."""
-    for cache in _CACHES:
-        cache.cache_clear()
+    for clear in _CLEARS:
+        clear()
 
 
 @lru_cache(maxsize=1)
