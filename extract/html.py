@@ -99,11 +99,12 @@ def read_html(path: Path, data: bytes) -> RawDocument:
     if not tables and not sections:
         raise ReadError(f"{path}: no report found (no section headings 一…六 and no report tables)")
     pairs = tuple(dict.fromkeys(meta + list(page_metadata(body_text)) + ([("原文链接", url[:500])] if url else [])))
+    title = normalize_text(title) if title else None
     return RawDocument(
         path=str(path), sha256=hashlib.sha256(data).hexdigest(), format="html", encoding=encoding,
-        script=script, text=(normalize_text(title) + "\n" if title else "") + body_text,
+        script=script, text=(title + "\n" if title else "") + body_text,
         tables=tuple(tables), sections=tuple((num, body_text[s:e].strip()) for num, s, e in sections),
-        title=normalize_text(title) if title else None, metadata=pairs, problems=tuple(problems),
+        title=title, metadata=pairs, problems=tuple(problems),
     )
 
 
@@ -222,19 +223,22 @@ def _cells_of(table) -> tuple[list[list], list[list[str]]]:
     """The cells (td/th) and their texts, row by row. The texts come from one XPath over the whole table:
     each row's text is set to a row mark and each cell's tail to a cell mark, then the table's text is split
     at the marks. Where something else sits between the cells (or a mark is in the text), cell by cell."""
-    rows: list[list] = []
-    marked = True
-    for tr in table.iter("tr"):
-        tds = list(tr.iterchildren("td", "th"))
-        rows.append(tds)
-        if marked and len(tds) == len(tr):
+    by_row: dict = {}  # tr -> its cells (td/th children), rows in document order; one walk over the table
+    for el in table.iter("tr", "td", "th"):
+        if el.tag == "tr":
+            by_row[el] = []
+        else:
+            cells = by_row.get(el.getparent())
+            if cells is not None:
+                cells.append(el)
+    rows = list(by_row.values())
+    marked = all(len(tds) == len(tr) for tr, tds in by_row.items())
+    if marked:
+        for tr, tds in by_row.items():
             tr.text = _ROW
             tr.tail = None
             for td in tds:
                 td.tail = _SEP
-        else:
-            marked = False
-    if marked:
         parts = _string(table).split(_ROW)[1:]
         if len(parts) == len(rows):
             texts = [part.split(_SEP) for part in parts]

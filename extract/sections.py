@@ -21,6 +21,15 @@ _FALLBACK = {
 }
 
 
+def _compiled(anchor: str) -> tuple[tuple[str, re.Pattern, re.Pattern | None], ...]:
+    return tuple((num, re.compile(anchor + "(" + pat + ")", re.M),
+                  re.compile(anchor + "(" + _FALLBACK[num] + ")", re.M) if num in _FALLBACK else None)
+                 for num, pat in SECTION_PATTERNS)
+
+
+_COMPILED = {True: _compiled(r"(?:^|\n)\s*"), False: _compiled("")}
+
+
 def find_sections(text: str, line_start: bool) -> list[tuple[str, int, int]]:
     """(number, start, end) of each section found, in order; a section ends where the next begins.
 
@@ -28,11 +37,10 @@ def find_sections(text: str, line_start: bool) -> list[tuple[str, int, int]]:
     """
     found: list[tuple[str, int]] = []
     pos = 0
-    anchor = r"(?:^|\n)\s*" if line_start else ""
-    for num, pat in SECTION_PATTERNS:
-        m = re.compile(anchor + "(" + pat + ")", re.M).search(text, pos)
-        if not m and num in _FALLBACK:
-            m = re.compile(anchor + "(" + _FALLBACK[num] + ")", re.M).search(text, pos)
+    for num, pattern, fallback in _COMPILED[bool(line_start)]:
+        m = pattern.search(text, pos)
+        if not m and fallback is not None:
+            m = fallback.search(text, pos)
         if m:
             found.append((num, m.start(1)))
             pos = m.end(1)
