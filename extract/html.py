@@ -23,8 +23,8 @@ from extract.raw import Problem, RawCell, RawDocument, RawRow, RawTable
 from extract.sections import find_sections
 from extract.sniff import ReadError
 from extract.tables import classify, normalize_cell
-from normalize.numbers import parse_cell
 from extract.tables import meta_pairs as table_meta_pairs
+from normalize.numbers import parse_cell
 from normalize.text import SHORT, normalize_text, normalize_with_script, register_cache
 
 MAX_HTML_BYTES = 20 * 1024 * 1024
@@ -244,7 +244,7 @@ def _cells_of(table) -> tuple[list[list], list[list[str]]]:
             texts = [part.split(_SEP) for part in parts]
             if all(len(t) == len(tds) + 1 for t, tds in zip(texts, rows)):
                 return rows, texts
-    for tr in table.iter("tr"):
+    for tr in by_row:
         if tr.text == _ROW:
             tr.text = None
     return rows, [[_string(td) for td in tds] for tds in rows]
