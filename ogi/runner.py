@@ -12,6 +12,7 @@ import faulthandler
 import hashlib
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -182,6 +183,14 @@ def _result_path(path: Path, work: Path) -> Path:
         return work / f"unreadable-{hashlib.sha256(str(path).encode()).hexdigest()}.json"
 
 
+def _remove(path: Path) -> None:
+    """A leftover of a killed run: a file, or a folder (DuckDB spills into `<database>.tmp/`)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def run_batch(paths: list[Path], out: Path, *, workers: int | None = None, timeout: float = 120.0,
               force: bool = False, progress: bool | None = None, engine: str = "local",
               scheduler: str | None = None) -> BatchResult:
@@ -192,7 +201,7 @@ def run_batch(paths: list[Path], out: Path, *, workers: int | None = None, timeo
     work = out / ".work" / "results"
     work.mkdir(parents=True, exist_ok=True)
     for stale in [*out.glob(".tmp-*"), *work.glob(".tmp-*"), *work.glob("*.running")]:  # from a killed run
-        stale.unlink(missing_ok=True)
+        _remove(stale)
     inputs = discover(paths, out)
     where = {p: _result_path(p, work) for p in inputs}  # each input read and hashed once here
     todo = [p for p in inputs if force or not where[p].exists()]

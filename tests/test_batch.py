@@ -103,6 +103,21 @@ def test_sigkill_at_random_moments_then_resume_gives_the_same_tables(tmp_path):
     assert not list(out.glob(".tmp-*"))
 
 
+def test_leftovers_of_a_killed_run_are_removed_files_and_folders(tmp_path):
+    """A run killed while DuckDB spilled to disk leaves `.tmp-ogi.duckdb.tmp/`, a folder, beside the files."""
+    out = tmp_path / "out"
+    run_batch([ROOT / "fixtures"], out, workers=1, progress=False)
+    spill = out / ".tmp-ogi.duckdb.tmp"
+    spill.mkdir()
+    (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"x" * 10)
+    (out / ".tmp-ogi.duckdb.wal").write_bytes(b"x")
+    (out / ".work" / "results" / "abc.json.running").write_text("")
+    again = run_batch([ROOT / "fixtures"], out, workers=1, progress=False)
+    assert again.done_before == again.inputs
+    assert not list(out.glob(".tmp-*")) and not list((out / ".work" / "results").glob("*.running"))
+    assert (out / "ogi.duckdb").exists()
+
+
 def test_missing_input_folder_is_a_clear_error(tmp_path):
     p = subprocess.run([sys.executable, "-m", "ogi.cli", "batch", str(tmp_path / "nope"), "-o", str(tmp_path / "o")],
                        cwd=ROOT, capture_output=True, text=True)
