@@ -195,12 +195,14 @@ def expand(table) -> list[list[RawCell]]:
                     col += 1
             hit = cache_get((text, col))
             cell, number = _cell(text, col) if hit is None else hit
-            cs = td.get("colspan")
-            end = col + 1 if cs is None else col + _span(cs)
-            rs = td.get("rowspan")
-            if rs is not None:
-                for dr in range(1, _span(rs)):
-                    covered.setdefault(r + dr, set()).update(range(col, end))
+            end = col + 1
+            if td.keys():  # most cells have no attributes at all
+                cs, rs = td.get("colspan"), td.get("rowspan")
+                if cs is not None:
+                    end = col + _span(cs)
+                if rs is not None:
+                    for dr in range(1, _span(rs)):
+                        covered.setdefault(r + dr, set()).update(range(col, end))
             if number:
                 numbers = True
             if not cell.text:
