@@ -114,15 +114,21 @@ def _page_parts(root) -> tuple[str | None, str | None, list]:
     links, chrome, titles, tables = [], [], [], []
     for el in root.iter("link", "meta", "title", "table", *_CHROME):
         tag = el.tag
-        (links if tag in ("link", "meta") else titles if tag == "title" else tables if tag == "table"
-         else chrome).append(el)
+        if tag in ("link", "meta"):
+            links.append(el)
+        elif tag == "title":
+            titles.append(el)
+        elif tag == "table":
+            tables.append(el)
+        else:
+            chrome.append(el)
     url = next((el.get("href") or el.get("content") for el in links
                 if (el.get("rel") or "").lower() == "canonical" or (el.get("property") or "").lower() == "og:url"
                 or (el.get("name") or "").lower() in ("url", "og:url")), None)
     if chrome:
         dropped = set(chrome)  # holds the proxies, so identity holds
-        titles, tables = ([el for el in found if not any(a in dropped for a in el.iterancestors())]
-                          for found in (titles, tables))
+        titles = [el for el in titles if not any(a in dropped for a in el.iterancestors())]
+        tables = [el for el in tables if not any(a in dropped for a in el.iterancestors())]
         for el in chrome:
             _drop(el)
     title = " ".join(_string(titles[0]).split()) if titles else None
@@ -163,18 +169,17 @@ _CELLS_MAX = 65536
 register_cache(_CELLS.clear)
 
 
-def _cell(text: str, col: int) -> tuple[RawCell, bool]:
-    """The cell and whether it holds a number. RawCells are immutable, so equal ones (the same text in the
-    same column, page after page) are shared; a plain dict, emptied when full (the per-cell cost matters)."""
-    hit = _CELLS.get((text, col))
-    if hit is None:
-        cell = RawCell(normalize_cell(text), col=col)
-        hit = (cell, parse_cell(cell.text).kind == "value")
-        if len(text) <= SHORT:
-            if len(_CELLS) >= _CELLS_MAX:
-                _CELLS.clear()
-            _CELLS[text, col] = hit
-    return hit
+def _new_cell(text: str, col: int) -> tuple[RawCell, bool]:
+    """The cell and whether it holds a number, kept in `_CELLS`: RawCells are immutable, so equal ones (the
+    same text in the same column, page after page) are shared; a plain dict, emptied when full (`expand`
+    looks it up first: the per-cell cost matters)."""
+    cell = RawCell(normalize_cell(text), col=col)
+    made = (cell, parse_cell(cell.text).kind == "value")
+    if len(text) <= SHORT:
+        if len(_CELLS) >= _CELLS_MAX:
+            _CELLS.clear()
+        _CELLS[text, col] = made
+    return made
 
 
 def expand(table) -> list[list[RawCell]]:
@@ -193,8 +198,7 @@ def expand(table) -> list[list[RawCell]]:
             if taken:
                 while col in taken:
                     col += 1
-            hit = cache_get((text, col))
-            cell, number = _cell(text, col) if hit is None else hit
+            cell, number = cache_get((text, col)) or _new_cell(text, col)
             end = col + 1
             if td.keys():  # most cells have no attributes at all
                 cs, rs = td.get("colspan"), td.get("rowspan")

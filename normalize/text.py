@@ -88,10 +88,11 @@ def normalize_with_script(text: str) -> tuple[str, str]:
     """`normalize_text(text)` and `detect_script(text)`, converting the text once."""
     text = _unify_spaces(text)
     converted = _converter().convert(text)
-    if len(converted) != len(text):  # OpenCC changed the length somewhere: compare character by character
-        return fold_width(_fix_phrases(converted)), detect_script(text)
     before, after = text[:4000], converted[:4000]
-    script = "simplified" if before == after else _script(_cjk_count(text, 4000), before, after)
+    if len(converted) != len(text):  # OpenCC changed the length somewhere: compare character by character
+        script = detect_script(text)
+    else:
+        script = "simplified" if before == after else _script(_cjk_count(text, 4000), before, after)
     return fold_width(_fix_phrases(converted)), script
 
 
